@@ -1,0 +1,24 @@
+/**
+ * aiofetch: aiohttp's `ClientSession` for JavaScript, on web-standard fetch.
+ *
+ * ```ts
+ * import { ClientSession } from "@aiofetch/aiofetch";
+ *
+ * await using session = new ClientSession({ baseUrl: "https://api.example.com/" });
+ * const resp = await session.get("items", { params: { page: 2 } });
+ * console.log(resp.status, await resp.json());
+ * ```
+ *
+ * @module
+ */
+export { ClientSession, type FetchFunction, type MethodOptions, type RaiseForStatus, request, type RequestOptions, type SessionOptions } from "./src/session.ts";
+export { ClientResponse, type JsonOptions, type ResponseInit } from "./src/response.ts";
+export { BasicAuth } from "./src/auth.ts";
+export { ClientTimeout, type ClientTimeoutOptions } from "./src/timeout.ts";
+export { type AbstractCookieJar, CookieJar, type CookieInfo, type CookieJarOptions, type CookiesInit, DummyCookieJar } from "./src/cookie_jar.ts";
+export type { DownloadProgress } from "./src/body_source.ts";
+export type { FormFields, RequestData, StreamingBody } from "./src/body.ts";
+export type { HeadersLike } from "./src/headers.ts";
+export type { ParamValue, Params } from "./src/params.ts";
+export type { RequestShape } from "./src/request.ts";
+export * from "./src/errors/mod.ts";

@@ -1,0 +1,136 @@
+import { ClientPayloadError } from "./errors/payload.ts";
+import { readNetworkFailure } from "./runtime/network_errors.ts";
+import { startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
+import type { Deadline } from "./timeout.ts";
+
+/** Download progress, reported after every chunk received. */
+export interface DownloadProgress {
+  /** Bytes received so far (after decompression). */
+  loaded: number;
+  /** The expected size from Content-Length, when known and not compressed. */
+  total: number | undefined;
+  /** Average bytes per second since the body started. */
+  rate: number;
+}
+
+/** How a {@link BodySource} guards the body it reads. */
+export interface BodySourceOptions {
+  /** `METHOD url`, for error messages. */
+  what: string;
+  /** The request's timers and abort signal. */
+  deadline: Deadline | undefined;
+  /** Stop with a ClientPayloadError once more bytes than this arrive. */
+  maxBodySize: number | undefined;
+  /** The decoded size promised by the headers, checked at EOF; `undefined` if unknown. */
+  expectedSize: number | undefined;
+  /** Called after every chunk. */
+  onProgress: ((progress: DownloadProgress) => void) | undefined;
+  /** Called once, when the body ends, fails or is cancelled. */
+  onFinish: () => void;
+}
+
+/**
+ * The one reader of a response body. Every way of consuming a body (`read()`,
+ * `text()`, `body`, `content`) pulls chunks through `next()`, which applies
+ * the sockRead timeout, the size limit, progress, and error normalisation, and
+ * frees the request's resources exactly once when the body is over.
+ */
+export class BodySource {
+  /** Bytes received so far. */
+  loaded = 0;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  readonly #options: BodySourceOptions;
+  readonly #startedAt = Date.now();
+  #finished = false;
+  #idleTimer: TimerHandle | undefined;
+  readonly #onAbort: () => void;
+
+  constructor(stream: ReadableStream<Uint8Array> | null, options: BodySourceOptions) {
+    this.#options = options;
+    this.#reader = stream?.getReader();
+    // A timeout or user abort cancels the read itself, whether or not the runtime
+    // propagates the fetch signal into an already-arrived body.
+    this.#onAbort = () => void this.#reader?.cancel(options.deadline?.abortReason()).catch(() => {});
+    if (!this.#reader) this.#finish();
+    else options.deadline?.signal.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** True once the body has ended, failed or been cancelled. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** The next chunk, or `undefined` at the end of the body. */
+  async next(): Promise<Uint8Array | undefined> {
+    if (this.#finished) return undefined;
+    const reader = this.#reader!;
+    const { deadline } = this.#options;
+    if (deadline?.sockRead) this.#idleTimer = startTimer(() => deadline.fireSockRead(), deadline.sockRead);
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await reader.read();
+    } catch (err) {
+      throw this.#fail(err);
+    } finally {
+      stopTimer(this.#idleTimer);
+    }
+    const aborted = deadline?.abortReason();
+    if (aborted !== undefined) throw this.#fail(aborted);
+    if (result.done) {
+      this.#checkComplete();
+      this.#finish();
+      return undefined;
+    }
+    return this.#accept(result.value);
+  }
+
+  /** Stops reading and frees the connection; later `next()` calls return `undefined`. */
+  async cancel(reason?: unknown): Promise<void> {
+    if (this.#finished) return;
+    this.#finish();
+    await this.#reader?.cancel(reason).catch(() => {});
+  }
+
+  #accept(chunk: Uint8Array): Uint8Array {
+    this.loaded += chunk.byteLength;
+    const { maxBodySize, onProgress, expectedSize } = this.#options;
+    if (maxBodySize !== undefined && this.loaded > maxBodySize) {
+      const error = new ClientPayloadError(`${this.#options.what}: the response body exceeds maxBodySize (${maxBodySize} bytes)`);
+      void this.cancel(error);
+      throw error;
+    }
+    if (onProgress) {
+      const seconds = Math.max((Date.now() - this.#startedAt) / 1000, 1e-3);
+      onProgress({ loaded: this.loaded, total: expectedSize, rate: this.loaded / seconds });
+    }
+    return chunk;
+  }
+
+  #checkComplete(): void {
+    const expected = this.#options.expectedSize;
+    if (expected !== undefined && this.loaded !== expected) {
+      throw this.#fail(new Error(`Content-Length is ${expected} but the body ended after ${this.loaded} bytes`));
+    }
+  }
+
+  /** The error to throw for `err`: a timeout or user abort as is, anything else as a payload error. */
+  #fail(err: unknown): unknown {
+    const aborted = this.#options.deadline?.abortReason();
+    void this.cancel(aborted ?? err);
+    if (aborted !== undefined) return aborted;
+    if (err instanceof ClientPayloadError) return err;
+    const { detail } = readNetworkFailure(err);
+    return new ClientPayloadError(
+      `${this.#options.what}: response payload is not completed after ${this.loaded} bytes: ${detail}`,
+      { cause: err },
+    );
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    stopTimer(this.#idleTimer);
+    this.#options.deadline?.signal.removeEventListener("abort", this.#onAbort);
+    this.#options.onFinish();
+  }
+}

@@ -1,0 +1,276 @@
+import { Cookie, CookieJar as ToughCookieJar, type SerializedCookie } from "tough-cookie";
+import { readTextFile, writeFileAtomic } from "./runtime/fs.ts";
+
+/** One cookie as the jar holds it. */
+export interface CookieInfo {
+  /** The cookie's name. */
+  name: string;
+  /** The cookie's value. */
+  value: string;
+  /** The domain it is sent to; `""` for shared cookies (sent everywhere). */
+  domain: string;
+  /** The path prefix it is sent under. */
+  path: string;
+  /** When it expires; `undefined` for a session cookie. */
+  expires: Date | undefined;
+  /** Sent only over secure origins. */
+  secure: boolean;
+  /** Hidden from scripts (informational here). */
+  httpOnly: boolean;
+  /** The SameSite attribute, if any. */
+  sameSite: string | undefined;
+  /** Sent only to the exact host that set it (no Domain attribute). */
+  hostOnly: boolean;
+}
+
+/** Cookies given by name and value: an object or pairs. */
+export type CookiesInit = Record<string, string> | Iterable<readonly [string, string]>;
+
+/** What a session needs of a cookie jar; {@link CookieJar} and {@link DummyCookieJar} implement it. */
+export interface AbstractCookieJar extends Iterable<CookieInfo> {
+  /** The cookies to send to `url`, name → value. */
+  filterCookies(url: string | URL): Record<string, string>;
+  /** Stores cookies by name and value: for `responseUrl`'s host, or shared (sent everywhere) without it. */
+  updateCookies(cookies: CookiesInit, responseUrl?: string | URL): void;
+  /** Stores the `Set-Cookie` lines of a response from `url`; invalid lines are skipped. */
+  updateFromSetCookie(lines: readonly string[], url: URL): void;
+  /** Removes the cookies `predicate` selects, or all of them. */
+  clear(predicate?: (cookie: CookieInfo) => boolean): void;
+  /** Removes the cookies of `domain` and its subdomains. */
+  clearDomain(domain: string): void;
+  /** The number of cookies held (expired ones excluded). */
+  readonly size: number;
+}
+
+/** Options of {@link CookieJar}. */
+export interface CookieJarOptions {
+  /** Accept cookies from hosts that are IP addresses (refused by default, as in aiohttp). */
+  unsafe?: boolean;
+  /** Origins (`http://host:port`) whose Secure cookies are sent over plain http too. */
+  treatAsSecureOrigin?: Iterable<string | URL>;
+}
+
+interface SavedJar {
+  format: "aiofetch-cookie-jar";
+  version: 1;
+  unsafe: boolean;
+  treatAsSecureOrigin: string[];
+  shared: Record<string, string>;
+  cookies: SerializedCookie[];
+}
+
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/** True when the URL's host is an IP address (v4 or bracketed v6). */
+function isIpHost(url: URL): boolean {
+  return IPV4.test(url.hostname) || url.hostname.startsWith("[");
+}
+
+function pairsOf(cookies: CookiesInit): Iterable<readonly [string, string]> {
+  return Symbol.iterator in cookies ? cookies as Iterable<readonly [string, string]> : Object.entries(cookies);
+}
+
+function toInfo(cookie: Cookie): CookieInfo {
+  const expires = cookie.expiryDate();
+  return {
+    name: cookie.key,
+    value: cookie.value,
+    domain: cookie.domain ?? "",
+    path: cookie.path ?? "/",
+    expires: expires && Number.isFinite(expires.getTime()) ? expires : undefined,
+    secure: cookie.secure,
+    httpOnly: cookie.httpOnly,
+    sameSite: cookie.sameSite,
+    hostOnly: cookie.hostOnly ?? false,
+  };
+}
+
+/** Parses `Set-Cookie` lines into cookies by name; invalid lines are skipped. */
+export function parseSetCookies(lines: readonly string[]): Record<string, CookieInfo> {
+  const cookies: Record<string, CookieInfo> = {};
+  for (const line of lines) {
+    const cookie = Cookie.parse(line);
+    if (cookie?.key) cookies[cookie.key] = toInfo(cookie);
+  }
+  return cookies;
+}
+
+/**
+ * A cookie jar on tough-cookie (RFC 6265, public-suffix rejection), with
+ * aiohttp's surface. Cookies from hosts that are IP addresses are refused
+ * unless `unsafe: true`; `localhost` is a host name, so it works by default.
+ */
+export class CookieJar implements AbstractCookieJar {
+  #jar: ToughCookieJar;
+  readonly #shared = new Map<string, string>();
+  readonly #unsafe: boolean;
+  readonly #secureOrigins: ReadonlySet<string>;
+  /** False until something is stored: lets the common empty-jar case skip tough-cookie. */
+  #touched = false;
+
+  constructor(options: CookieJarOptions = {}) {
+    this.#unsafe = options.unsafe ?? false;
+    this.#secureOrigins = new Set(Array.from(options.treatAsSecureOrigin ?? [], (origin) => new URL(String(origin)).origin));
+    this.#jar = CookieJar.#newJar();
+  }
+
+  static #newJar(): ToughCookieJar {
+    return new ToughCookieJar(undefined, { rejectPublicSuffixes: true, allowSecureOnLocal: true });
+  }
+
+  /** The URL tough-cookie should see: https for origins treated as secure. */
+  #cookieUrl(url: URL): string {
+    if (url.protocol === "http:" && this.#secureOrigins.has(url.origin)) {
+      return `https://${url.host}${url.pathname}`;
+    }
+    return url.href;
+  }
+
+  /** The cookies to send to `url`: shared ones, then those matching its domain, path, scheme and expiry. */
+  filterCookies(url: string | URL): Record<string, string> {
+    const target = typeof url === "string" ? new URL(url) : url;
+    const result: Record<string, string> = Object.fromEntries(this.#shared);
+    if (!this.#touched || (!this.#unsafe && isIpHost(target))) return result;
+    for (const cookie of this.#jar.getCookiesSync(this.#cookieUrl(target))) result[cookie.key] = cookie.value;
+    return result;
+  }
+
+  /** Stores name/value cookies: host-only for `responseUrl`, or shared (sent to every origin) without it. */
+  updateCookies(cookies: CookiesInit, responseUrl?: string | URL): void {
+    if (responseUrl === undefined) {
+      for (const [name, value] of pairsOf(cookies)) this.#shared.set(name, String(value));
+      return;
+    }
+    const lines = Array.from(pairsOf(cookies), ([name, value]) => `${name}=${value}`);
+    this.updateFromSetCookie(lines, typeof responseUrl === "string" ? new URL(responseUrl) : responseUrl);
+  }
+
+  /** Stores a response's `Set-Cookie` lines; invalid, foreign-domain and public-suffix cookies are skipped. */
+  updateFromSetCookie(lines: readonly string[], url: URL): void {
+    if (!lines.length || (!this.#unsafe && isIpHost(url))) return;
+    const target = this.#cookieUrl(url);
+    for (const line of lines) {
+      if (this.#jar.setCookieSync(line, target, { ignoreError: true })) this.#touched = true;
+    }
+  }
+
+  /** Removes the cookies `predicate` selects (shared ones included), or every cookie. */
+  clear(predicate?: (cookie: CookieInfo) => boolean): void {
+    if (!predicate) {
+      this.#shared.clear();
+      this.#jar = CookieJar.#newJar();
+      this.#touched = false;
+      return;
+    }
+    for (const [name, value] of this.#shared) {
+      if (predicate(sharedInfo(name, value))) this.#shared.delete(name);
+    }
+    this.#keep((cookie) => !predicate(toInfo(cookie)));
+  }
+
+  /** Removes the cookies of `domain` and of its subdomains. */
+  clearDomain(domain: string): void {
+    const target = domain.toLowerCase().replace(/^\./, "");
+    this.#keep((cookie) => {
+      const own = (cookie.domain ?? "").toLowerCase();
+      return own !== target && !own.endsWith(`.${target}`);
+    });
+  }
+
+  /** The number of cookies held, expired ones excluded. */
+  get size(): number {
+    let count = 0;
+    for (const _ of this) count++;
+    return count;
+  }
+
+  /** Yields every cookie held: shared ones first, then the stored ones that have not expired. */
+  *[Symbol.iterator](): Iterator<CookieInfo> {
+    for (const [name, value] of this.#shared) yield sharedInfo(name, value);
+    const now = Date.now();
+    for (const cookie of this.#allCookies()) {
+      if (cookie.TTL(now) > 0) yield toInfo(cookie);
+    }
+  }
+
+  /** Writes the jar to `path` as JSON, readable by its owner only (mode 0600), atomically. */
+  async save(path: string): Promise<void> {
+    const saved: SavedJar = {
+      format: "aiofetch-cookie-jar",
+      version: 1,
+      unsafe: this.#unsafe,
+      treatAsSecureOrigin: [...this.#secureOrigins],
+      shared: Object.fromEntries(this.#shared),
+      cookies: this.#jar.serializeSync()?.cookies ?? [],
+    };
+    await writeFileAtomic(path, JSON.stringify(saved, null, 2), 0o600);
+  }
+
+  /** Reads a jar written by {@link CookieJar.save}; a file that is not one throws a `TypeError` naming it. */
+  static async load(path: string): Promise<CookieJar> {
+    const text = await readTextFile(path);
+    let saved: SavedJar;
+    try {
+      saved = JSON.parse(text) as SavedJar;
+    } catch (err) {
+      throw new TypeError(`CookieJar.load: ${path} is not JSON: ${(err as Error).message}`, { cause: err });
+    }
+    if (saved?.format !== "aiofetch-cookie-jar" || !Array.isArray(saved.cookies)) {
+      throw new TypeError(`CookieJar.load: ${path} is not a saved aiofetch cookie jar`);
+    }
+    const jar = new CookieJar({ unsafe: saved.unsafe === true, treatAsSecureOrigin: saved.treatAsSecureOrigin ?? [] });
+    for (const [name, value] of Object.entries(saved.shared ?? {})) jar.#shared.set(name, String(value));
+    jar.#restore(saved.cookies);
+    return jar;
+  }
+
+  *#allCookies(): Generator<Cookie> {
+    for (const data of this.#jar.serializeSync()?.cookies ?? []) {
+      const cookie = Cookie.fromJSON(data);
+      if (cookie) yield cookie;
+    }
+  }
+
+  #keep(keep: (cookie: Cookie) => boolean): void {
+    const kept = (this.#jar.serializeSync()?.cookies ?? []).filter((data) => {
+      const cookie = Cookie.fromJSON(data);
+      return cookie !== undefined && keep(cookie);
+    });
+    this.#restore(kept);
+  }
+
+  #restore(cookies: SerializedCookie[]): void {
+    const serialized = this.#jar.serializeSync() ?? CookieJar.#newJar().serializeSync()!;
+    this.#jar = ToughCookieJar.deserializeSync({ ...serialized, cookies });
+    this.#touched = cookies.length > 0;
+  }
+}
+
+function sharedInfo(name: string, value: string): CookieInfo {
+  return {
+    name, value, domain: "", path: "/", expires: undefined,
+    secure: false, httpOnly: false, sameSite: undefined, hostOnly: false,
+  };
+}
+
+/** A jar that stores nothing and sends nothing (aiohttp's `DummyCookieJar`): for stateless crawls. */
+export class DummyCookieJar implements AbstractCookieJar {
+  /** Always empty. */
+  filterCookies(_url: string | URL): Record<string, string> {
+    return {};
+  }
+  /** Ignores the cookies. */
+  updateCookies(_cookies: CookiesInit, _responseUrl?: string | URL): void {}
+  /** Ignores the cookies. */
+  updateFromSetCookie(_lines: readonly string[], _url: URL): void {}
+  /** Nothing to clear. */
+  clear(_predicate?: (cookie: CookieInfo) => boolean): void {}
+  /** Nothing to clear. */
+  clearDomain(_domain: string): void {}
+  /** Always 0. */
+  get size(): number {
+    return 0;
+  }
+  /** Yields nothing. */
+  *[Symbol.iterator](): Iterator<CookieInfo> {}
+}

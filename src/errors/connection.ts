@@ -1,0 +1,40 @@
+import { ClientError, type ClientErrorOptions } from "./client_error.ts";
+
+/** Anything that went wrong with the connection rather than with the answer. */
+export class ClientConnectionError extends ClientError {}
+
+/** Where a connection attempt went, and what the system said. */
+export interface ConnectorErrorInit extends ClientErrorOptions {
+  /** The host name or address tried. */
+  host: string;
+  /** The port tried. */
+  port: number;
+  /** The system's error code, such as `ECONNREFUSED` or `ENOTFOUND`. */
+  code: string;
+}
+
+/** The connection could not be made (refused, unreachable, …). */
+export class ClientConnectorError extends ClientConnectionError {
+  /** The host name or address tried. */
+  readonly host: string;
+  /** The port tried. */
+  readonly port: number;
+  /** The system's error code, such as `ECONNREFUSED`. */
+  readonly code: string;
+
+  constructor(message: string, init: ConnectorErrorInit) {
+    super(message, { cause: init.cause });
+    this.host = init.host;
+    this.port = init.port;
+    this.code = init.code;
+  }
+}
+
+/** The host name could not be resolved. */
+export class ClientConnectorDNSError extends ClientConnectorError {}
+
+/** The server side of an established connection failed. */
+export class ServerConnectionError extends ClientConnectionError {}
+
+/** The server closed the connection before the response was complete. */
+export class ServerDisconnectedError extends ServerConnectionError {}

@@ -1,0 +1,20 @@
+export { ClientError, type ClientErrorOptions } from "./client_error.ts";
+export { type RequestInfo } from "./request_info.ts";
+export { ClientResponseError, ContentTypeError, type ResponseErrorInit, TooManyRedirects } from "./response.ts";
+export {
+  ClientConnectionError,
+  ClientConnectorDNSError,
+  ClientConnectorError,
+  type ConnectorErrorInit,
+  ServerConnectionError,
+  ServerDisconnectedError,
+} from "./connection.ts";
+export { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./timeout.ts";
+export { ClientPayloadError } from "./payload.ts";
+export {
+  InvalidURL,
+  InvalidUrlClientError,
+  InvalidUrlRedirectClientError,
+  NonHttpUrlClientError,
+  NonHttpUrlRedirectClientError,
+} from "./url.ts";

@@ -1,0 +1,50 @@
+import { ClientError } from "./client_error.ts";
+import { describeRequest, type RequestInfo } from "./request_info.ts";
+
+/** The response facts a {@link ClientResponseError} carries. */
+export interface ResponseErrorInit {
+  /** The request that got this response. */
+  requestInfo: RequestInfo;
+  /** The redirect responses that came before it, oldest first. */
+  history?: readonly unknown[];
+  /** The HTTP status code. */
+  status: number;
+  /** The status text (reason phrase), or a description of the problem. */
+  message: string;
+  /** The response's headers. */
+  headers?: Headers;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/**
+ * The server answered, but not as asked: a status ≥ 400 under `raiseForStatus`,
+ * a body of the wrong content type, too many redirects.
+ */
+export class ClientResponseError extends ClientError {
+  /** The request that got this response. */
+  readonly requestInfo: RequestInfo;
+  /** The redirect responses before this one, oldest first. */
+  readonly history: readonly unknown[];
+  /** The HTTP status code. */
+  readonly status: number;
+  /** The response headers. */
+  readonly headers: Headers;
+
+  constructor(init: ResponseErrorInit) {
+    const { requestInfo, status, message } = init;
+    super(`${status}, message=${JSON.stringify(message)}, ${describeRequest(requestInfo.method, requestInfo.url)}`, {
+      cause: init.cause,
+    });
+    this.requestInfo = requestInfo;
+    this.history = init.history ?? [];
+    this.status = status;
+    this.headers = init.headers ?? new Headers();
+  }
+}
+
+/** `response.json()` found a content type that is not JSON. */
+export class ContentTypeError extends ClientResponseError {}
+
+/** A redirect chain longer than `maxRedirects`; `history` holds the responses so far. */
+export class TooManyRedirects extends ClientResponseError {}

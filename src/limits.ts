@@ -1,0 +1,75 @@
+/**
+ * Concurrency limits, as aiohttp's connector `limit` and `limitPerHost`: a
+ * request holds a slot from before its first byte is sent until its body is
+ * read or released; further requests wait, and the wait counts against
+ * `ClientTimeout.connect`.
+ */
+
+interface Waiter {
+  key: string;
+  grant: () => void;
+}
+
+/** Counts requests in flight, in total and per origin. */
+export class Limiter {
+  readonly #limit: number;
+  readonly #perHost: number;
+  #active = 0;
+  readonly #perKey = new Map<string, number>();
+  readonly #queue: Waiter[] = [];
+
+  /** `limit` and `limitPerHost` of 0 mean no limit. */
+  constructor(limit: number, limitPerHost: number) {
+    for (const [name, value] of [["limit", limit], ["limitPerHost", limitPerHost]] as const) {
+      if (!Number.isInteger(value) || value < 0) throw new TypeError(`${name} must be a non-negative integer, got ${value}`);
+    }
+    this.#limit = limit;
+    this.#perHost = limitPerHost;
+  }
+
+  /** Waits for a slot for `key` (an origin); resolves to the function that frees it. */
+  acquire(key: string, signal: AbortSignal): Promise<() => void> | (() => void) {
+    if (this.#free(key)) return this.#take(key);
+    signal.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        key,
+        grant: () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(this.#take(key));
+        },
+      };
+      const onAbort = () => {
+        this.#queue.splice(this.#queue.indexOf(waiter), 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#queue.push(waiter);
+    });
+  }
+
+  #free(key: string): boolean {
+    return (!this.#limit || this.#active < this.#limit) &&
+      (!this.#perHost || (this.#perKey.get(key) ?? 0) < this.#perHost);
+  }
+
+  #take(key: string): () => void {
+    this.#active++;
+    this.#perKey.set(key, (this.#perKey.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#active--;
+      const left = this.#perKey.get(key)! - 1;
+      if (left) this.#perKey.set(key, left);
+      else this.#perKey.delete(key);
+      this.#wakeNext();
+    };
+  }
+
+  #wakeNext(): void {
+    const index = this.#queue.findIndex((waiter) => this.#free(waiter.key));
+    if (index >= 0) this.#queue.splice(index, 1)[0]!.grant();
+  }
+}

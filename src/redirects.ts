@@ -1,0 +1,56 @@
+import { ClientPayloadError } from "./errors/payload.ts";
+import { describeRequest } from "./errors/request_info.ts";
+import { InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError } from "./errors/url.ts";
+import type { EncodedBody } from "./body.ts";
+
+/** The statuses that are followed (aiohttp's set). */
+export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** The next hop of a redirect: where, how, and with which body. */
+export interface RedirectHop {
+  url: URL;
+  method: string;
+  body: EncodedBody | undefined;
+  /** True when the hop changes scheme, host or port. */
+  crossOrigin: boolean;
+}
+
+const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "content-language", "content-location", "transfer-encoding"];
+
+/** Resolves a Location against the current URL; only http(s) targets, fragment dropped. */
+function resolveLocation(location: string, current: URL, method: string): URL {
+  let target: URL;
+  try {
+    target = new URL(location, current);
+  } catch (err) {
+    throw new InvalidUrlRedirectClientError(location, `${describeRequest(method, current)}: invalid redirect Location`, { cause: err });
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") {
+    throw new NonHttpUrlRedirectClientError(target, `${describeRequest(method, current)}: redirect to a non-http URL`);
+  }
+  target.hash = "";
+  return target;
+}
+
+/**
+ * Where a 3xx with a Location sends the request next, following aiohttp:
+ * 303 (except HEAD), and 301/302 for POST, become GET without a body;
+ * 307/308 keep method and body, and a body that cannot be sent twice fails.
+ * Removes the body's headers from `headers` when the body is dropped.
+ */
+export function nextHop(status: number, location: string, current: URL, method: string, body: EncodedBody | undefined, headers: Headers): RedirectHop {
+  const url = resolveLocation(location, current, method);
+  const toGet = (status === 303 && method !== "HEAD") || ((status === 301 || status === 302) && method === "POST");
+  let nextBody = body;
+  let nextMethod = method;
+  if (toGet) {
+    nextMethod = "GET";
+    nextBody = undefined;
+    for (const name of BODY_HEADERS) headers.delete(name);
+  } else if (body && !body.replayable) {
+    throw new ClientPayloadError(
+      `${describeRequest(method, current)}: a ${status} redirect needs the body sent again, but a one-shot stream cannot be replayed; send bytes, a string, a Blob or FormData instead`,
+    );
+  }
+  return { url, method: nextMethod, body: nextBody, crossOrigin: url.origin !== current.origin };
+}

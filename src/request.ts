@@ -1,0 +1,101 @@
+import { BasicAuth } from "./auth.ts";
+import { encodeData, encodeJson, type EncodedBody, type RequestData } from "./body.ts";
+import { InvalidUrlClientError, NonHttpUrlClientError } from "./errors/url.ts";
+import { describeRequest } from "./errors/request_info.ts";
+import { addAutoHeaders, headerNameSet, type HeadersLike, mergeHeaders } from "./headers.ts";
+import { appendParams, type Params } from "./params.ts";
+
+/** The session-wide settings a request is prepared with. */
+export interface RequestDefaults {
+  baseUrl: URL | undefined;
+  headers: HeadersLike | undefined;
+  auth: BasicAuth | undefined;
+  skipAutoHeaders: ReadonlySet<string>;
+  jsonSerialize: (value: unknown) => string;
+}
+
+/** The per-request inputs that shape what is sent. */
+export interface RequestShape {
+  params?: Params;
+  data?: RequestData;
+  json?: unknown;
+  headers?: HeadersLike;
+  auth?: BasicAuth;
+  skipAutoHeaders?: Iterable<string>;
+}
+
+/** A request ready for its first hop. */
+export interface PreparedRequest {
+  /** Upper-case method. */
+  method: string;
+  /** The absolute URL, params applied, credentials stripped. */
+  url: URL;
+  /** Headers to send, before auth and cookies. */
+  headers: Headers;
+  /** The encoded body, if any. */
+  body: EncodedBody | undefined;
+  /** The Basic auth to send, if any. */
+  auth: BasicAuth | undefined;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Parses the URL against the base URL; only http and https are accepted. */
+export function resolveUrl(input: string | URL, base: URL | undefined): URL {
+  let url: URL;
+  try {
+    url = new URL(input, base);
+  } catch (err) {
+    throw new InvalidUrlClientError(String(input), base ? `invalid URL (base ${base.href})` : "invalid URL", { cause: err });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new NonHttpUrlClientError(url, `unsupported URL scheme ${JSON.stringify(url.protocol)}`);
+  }
+  return url;
+}
+
+/** Takes URL credentials out of the URL, as Basic auth (aiohttp's rule). */
+function takeUrlAuth(url: URL): BasicAuth | undefined {
+  const auth = BasicAuth.fromUrl(url);
+  url.username = "";
+  url.password = "";
+  return auth;
+}
+
+function encodeBody(what: string, shape: RequestShape, serialize: (value: unknown) => string): EncodedBody | undefined {
+  if (shape.data !== undefined && shape.json !== undefined) {
+    throw new TypeError(`${what}: data and json cannot be used together`);
+  }
+  if (shape.json !== undefined) return encodeJson(shape.json, serialize);
+  if (shape.data !== undefined && shape.data !== null) return encodeData(shape.data);
+  return undefined;
+}
+
+/**
+ * Turns a method, URL and options into what the first hop sends: URL
+ * resolved and params applied, headers merged, auth chosen, body encoded.
+ * Every bad input throws here, before anything goes out.
+ */
+export function prepareRequest(defaults: RequestDefaults, method: string, input: string | URL, shape: RequestShape): PreparedRequest {
+  const verb = String(method).toUpperCase();
+  if (!TOKEN.test(verb)) throw new TypeError(`invalid HTTP method ${JSON.stringify(method)}`);
+  const url = resolveUrl(input, defaults.baseUrl);
+  const what = describeRequest(verb, url);
+  const urlAuth = takeUrlAuth(url);
+  appendParams(url, shape.params);
+  if (urlAuth && shape.auth) throw new TypeError(`${what}: credentials in the URL and the auth option cannot be combined`);
+  const headers = mergeHeaders(what, defaults.headers, shape.headers);
+  const explicitAuth = shape.auth ?? urlAuth;
+  if (explicitAuth && headers.has("authorization")) {
+    throw new TypeError(`${what}: an Authorization header cannot be combined with auth or URL credentials`);
+  }
+  const auth = explicitAuth ?? (headers.has("authorization") ? undefined : defaults.auth);
+  const body = encodeBody(what, shape, defaults.jsonSerialize);
+  if (body?.contentType && !headers.has("content-type")) headers.set("content-type", body.contentType);
+  // A request's list adds to the session's, as in aiohttp.
+  const skip = shape.skipAutoHeaders
+    ? new Set([...defaults.skipAutoHeaders, ...headerNameSet(shape.skipAutoHeaders)])
+    : defaults.skipAutoHeaders;
+  addAutoHeaders(headers, skip);
+  return { method: verb, url, headers, body, auth };
+}

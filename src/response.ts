@@ -1,0 +1,231 @@
+import { BodySource, type DownloadProgress } from "./body_source.ts";
+import { parseContentType } from "./content_type.ts";
+import { isJsonMimeType } from "./content_type.ts";
+import { ClientResponseError, ContentTypeError } from "./errors/response.ts";
+import { describeRequest, type RequestInfo } from "./errors/request_info.ts";
+import { concatBytes } from "./streams.ts";
+import type { Deadline } from "./timeout.ts";
+import type { CookieInfo } from "./cookie_jar.ts";
+
+/** What the session hands a {@link ClientResponse} when it creates one. */
+export interface ResponseInit {
+  /** The request as sent. */
+  requestInfo: RequestInfo;
+  /** The redirect responses before this one, oldest first. */
+  history: readonly ClientResponse[];
+  /** The request's timers; the response clears them when its body is over. */
+  deadline: Deadline | undefined;
+  /** See `RequestOptions.maxBodySize`. */
+  maxBodySize: number | undefined;
+  /** See `RequestOptions.onDownloadProgress`. */
+  onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
+  /** The cookies this response set. */
+  cookies: Record<string, CookieInfo>;
+  /** Frees what the request holds (its concurrency slot, its timers); called once. */
+  onFinish: () => void;
+}
+
+/** Options of {@link ClientResponse.json}. */
+export interface JsonOptions {
+  /** Parses the text; `JSON.parse` by default. */
+  loads?: (text: string) => unknown;
+  /**
+   * The content type required: `application/json` (the default) accepts any
+   * `application/…+json` too; `null` skips the check.
+   */
+  contentType?: string | null;
+}
+
+const NO_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * A response, as aiohttp's `ClientResponse`: status and headers at once, the
+ * body read on demand with `read()`, `text()`, `json()` or as a stream.
+ * `await using resp = await session.get(…)` releases it at the end of the block.
+ */
+export class ClientResponse {
+  /** The HTTP status code. */
+  readonly status: number;
+  /** The status text (reason phrase) the server sent. */
+  readonly reason: string;
+  /** The final URL (after redirects), without fragment. */
+  readonly url: URL;
+  /** The request method, upper case. */
+  readonly method: string;
+  /** The response headers. */
+  readonly headers: Headers;
+  /** The request that produced this response, as sent. */
+  readonly requestInfo: RequestInfo;
+  /** The redirect responses before this one, oldest first; empty without redirects. */
+  readonly history: readonly ClientResponse[];
+  /** The cookies this response set (name → value and attributes). */
+  readonly cookies: Readonly<Record<string, CookieInfo>>;
+  /** The runtime's own `Response`; its body belongs to this object, so don't read it. */
+  readonly raw: Response;
+
+  readonly #source: BodySource;
+  #consumer: "buffer" | "stream" | undefined;
+  #bytes: Promise<Uint8Array> | undefined;
+  #stream: ReadableStream<Uint8Array> | undefined;
+
+  /** Made by the session; not meant to be constructed by users. */
+  constructor(raw: Response, init: ResponseInit) {
+    this.raw = raw;
+    this.status = raw.status;
+    this.reason = raw.statusText;
+    this.requestInfo = init.requestInfo;
+    this.method = init.requestInfo.method;
+    this.url = new URL(init.requestInfo.url);
+    this.url.hash = "";
+    this.headers = raw.headers;
+    this.history = init.history;
+    this.cookies = init.cookies;
+    const hasBody = this.method !== "HEAD" && !NO_BODY_STATUSES.has(this.status);
+    this.#source = new BodySource(hasBody ? raw.body : null, {
+      what: describeRequest(this.method, this.url),
+      deadline: init.deadline,
+      maxBodySize: init.maxBodySize,
+      expectedSize: this.#identityLength(),
+      onProgress: init.onDownloadProgress,
+      onFinish: init.onFinish,
+    });
+    if (!hasBody && raw.body) void raw.body.cancel().catch(() => {});
+  }
+
+  /** True when the status is below 400 (aiohttp's rule; fetch's `ok` stops at 299). */
+  get ok(): boolean {
+    return this.status < 400;
+  }
+
+  /** The MIME type from Content-Type, lower case; `application/octet-stream` if absent. */
+  get contentType(): string {
+    return parseContentType(this.headers.get("content-type")).mimeType;
+  }
+
+  /** The `charset` of Content-Type, lower case, if given. */
+  get charset(): string | undefined {
+    return parseContentType(this.headers.get("content-type")).charset;
+  }
+
+  /** The Content-Length header as a number, if present and valid. */
+  get contentLength(): number | undefined {
+    const value = this.headers.get("content-length");
+    const length = value === null ? NaN : Number(value);
+    return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+  }
+
+  /** Throws a {@link ClientResponseError} for a status ≥ 400; the body stays readable. */
+  raiseForStatus(): void {
+    if (this.ok) return;
+    throw new ClientResponseError({
+      requestInfo: this.requestInfo,
+      history: this.history,
+      status: this.status,
+      message: this.reason,
+      headers: this.headers,
+    });
+  }
+
+  /** The whole body as bytes; cached, so later calls (and `text()`, `json()`) reuse it. */
+  read(): Promise<Uint8Array> {
+    if (this.#bytes) return this.#bytes;
+    if (this.#consumer === "stream") return Promise.reject(this.#usedError("read()"));
+    this.#consumer = "buffer";
+    return (this.#bytes = this.#readAll());
+  }
+
+  /**
+   * The body as text: `encoding` if given, else the charset of Content-Type,
+   * else UTF-8. Undecodable bytes become U+FFFD, as in fetch's `text()`.
+   */
+  async text(encoding?: string): Promise<string> {
+    const label = encoding ?? this.charset ?? "utf-8";
+    let decoder: TextDecoder;
+    try {
+      decoder = new TextDecoder(label);
+    } catch (err) {
+      throw new TypeError(`${describeRequest(this.method, this.url)}: unknown text encoding ${JSON.stringify(label)}`, { cause: err });
+    }
+    return decoder.decode(await this.read());
+  }
+
+  /**
+   * The body parsed as JSON; `null` for an empty body. A content type that is
+   * not JSON throws {@link ContentTypeError} unless `contentType: null`.
+   */
+  async json<T = unknown>(options: JsonOptions = {}): Promise<T> {
+    const { loads = JSON.parse, contentType = "application/json" } = options;
+    if (contentType !== null && !this.#contentTypeMatches(contentType)) {
+      throw new ContentTypeError({
+        requestInfo: this.requestInfo,
+        history: this.history,
+        status: this.status,
+        message: `Attempt to decode JSON with unexpected mimetype: ${this.contentType}`,
+        headers: this.headers,
+      });
+    }
+    const text = await this.text(this.charset ?? "utf-8");
+    return (text.trim() === "" ? null : loads(text)) as T;
+  }
+
+  /**
+   * The body as a standard ReadableStream, for `pipeTo`/`pipeThrough`. The same
+   * stream on every access; it cannot be combined with `read()`/`text()`/`json()`.
+   */
+  get body(): ReadableStream<Uint8Array> {
+    if (this.#stream) return this.#stream;
+    if (this.#consumer === "buffer") throw this.#usedError("body");
+    this.#consumer = "stream";
+    const source = this.#source;
+    return (this.#stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const chunk = await source.next();
+        if (chunk) controller.enqueue(chunk);
+        else controller.close();
+      },
+      cancel: (reason) => source.cancel(reason),
+    }, { highWaterMark: 0 }));
+  }
+
+  /** True once the body has been read to the end, released, or has failed. */
+  get closed(): boolean {
+    return this.#source.finished;
+  }
+
+  /** Drops the unread body and frees the connection and timers. Safe to call twice. */
+  release(): Promise<void> {
+    return this.#source.cancel();
+  }
+
+  /** `await using resp = …` releases the response at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.release();
+  }
+
+  /** The body source, for the StreamReader and the download helper. */
+  protected get source(): BodySource {
+    return this.#source;
+  }
+
+  async #readAll(): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    for (let chunk = await this.#source.next(); chunk; chunk = await this.#source.next()) chunks.push(chunk);
+    return concatBytes(chunks, this.#source.loaded);
+  }
+
+  #contentTypeMatches(expected: string): boolean {
+    const actual = this.contentType;
+    return expected.toLowerCase() === "application/json" ? isJsonMimeType(actual) : actual.includes(expected.toLowerCase());
+  }
+
+  /** Content-Length, when it describes the bytes we will read (no Content-Encoding). */
+  #identityLength(): number | undefined {
+    const encoding = this.headers.get("content-encoding");
+    return encoding && encoding.toLowerCase() !== "identity" ? undefined : this.contentLength;
+  }
+
+  #usedError(what: string): TypeError {
+    const how = this.#consumer === "stream" ? "as a stream" : "by read()/text()/json()";
+    return new TypeError(`${describeRequest(this.method, this.url)}: cannot use ${what}, the body was already consumed ${how}`);
+  }
+}

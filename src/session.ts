@@ -1,0 +1,295 @@
+import type { BasicAuth } from "./auth.ts";
+import type { DownloadProgress } from "./body_source.ts";
+import { type AbstractCookieJar, CookieJar, type CookiesInit, parseSetCookies } from "./cookie_jar.ts";
+import { ClientError } from "./errors/client_error.ts";
+import { describeRequest, type RequestInfo } from "./errors/request_info.ts";
+import { TooManyRedirects } from "./errors/response.ts";
+import { toClientError } from "./failures.ts";
+import { headerNameSet, type HeadersLike } from "./headers.ts";
+import { Limiter } from "./limits.ts";
+import { nextHop, REDIRECT_STATUSES } from "./redirects.ts";
+import { type PreparedRequest, prepareRequest, type RequestDefaults, type RequestShape, resolveUrl } from "./request.ts";
+import { ClientResponse } from "./response.ts";
+import { ClientTimeout, type ClientTimeoutOptions, Deadline } from "./timeout.ts";
+
+/** `true` raises for status ≥ 400; a function is awaited with every response and may throw. */
+export type RaiseForStatus = boolean | ((response: ClientResponse) => void | Promise<void>);
+
+/** The `fetch` a session calls: `globalThis.fetch` unless given. */
+export type FetchFunction = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
+
+/** Options of {@link ClientSession.request}. Keys are aiofetch's own, apart from `headers` and `signal`. */
+export interface RequestOptions extends RequestShape {
+  /** Cookies sent with this request only (not stored, dropped on a cross-origin redirect). */
+  cookies?: CookiesInit;
+  /** Replaces the session's timeout entirely, as in aiohttp. */
+  timeout?: ClientTimeout | ClientTimeoutOptions;
+  /** Overrides the session's `raiseForStatus`. */
+  raiseForStatus?: RaiseForStatus;
+  /** Aborts the request; the signal's reason is rethrown as is. Composes with timeouts. */
+  signal?: AbortSignal;
+  /** Follow redirects (default true; false for `head()`). */
+  allowRedirects?: boolean;
+  /** Redirects to follow before {@link TooManyRedirects}; default 10, 0 for no limit. */
+  maxRedirects?: number;
+  /** Fail with ClientPayloadError once the body exceeds this many bytes. Default: no limit. */
+  maxBodySize?: number;
+  /** Called after every chunk of the response body. */
+  onDownloadProgress?: (progress: DownloadProgress) => void;
+}
+
+/** Options of {@link ClientSession}. */
+export interface SessionOptions {
+  /** An absolute URL that relative request URLs resolve against (end it with `/` to keep its path). */
+  baseUrl?: string | URL;
+  /** Headers sent with every request; a request's own headers replace them key by key. */
+  headers?: HeadersLike;
+  /** Basic auth for every request (re-sent across origins only when there is no `baseUrl`). */
+  auth?: BasicAuth;
+  /** The default timeout; `{ total: 300_000 }` if not given. */
+  timeout?: ClientTimeout | ClientTimeoutOptions;
+  /** Raise for status ≥ 400 on every response (or run a check); off by default. */
+  raiseForStatus?: RaiseForStatus;
+  /** Serializes `json` bodies; `JSON.stringify` by default. */
+  jsonSerialize?: (value: unknown) => string;
+  /** Auto headers (`Accept`, `Accept-Encoding`, `User-Agent`) not to send. */
+  skipAutoHeaders?: Iterable<string>;
+  /** The fetch to call; `globalThis.fetch` by default. */
+  fetch?: FetchFunction;
+  /** Shared cookies, sent to every origin. */
+  cookies?: CookiesInit;
+  /** The cookie jar; a new {@link CookieJar} by default. */
+  cookieJar?: AbstractCookieJar;
+  /** Requests in flight at once, 0 for no limit; default 100 (aiohttp's connector limit). */
+  limit?: number;
+  /** Requests in flight at once per origin, 0 (the default) for no limit. */
+  limitPerHost?: number;
+  /** The default `maxBodySize` of requests. */
+  maxBodySize?: number;
+}
+
+/** Options of the shortcut methods: like {@link RequestOptions}. */
+export type MethodOptions = RequestOptions;
+
+interface Hop {
+  method: string;
+  url: URL;
+  headers: Headers;
+}
+
+const defaultFetch: FetchFunction = (input, init) => globalThis.fetch(input, init);
+
+function requestInfoOf(hop: Hop): RequestInfo {
+  return { url: new URL(hop.url), method: hop.method, headers: hop.headers };
+}
+
+function withCookies(headers: Headers, jarCookies: Record<string, string>, own: CookiesInit | undefined): void {
+  const pairs = Object.entries(jarCookies);
+  if (own) pairs.push(...(Symbol.iterator in own ? own as Iterable<[string, string]> : Object.entries(own)));
+  if (!pairs.length) return;
+  const line = pairs.map(([name, value]) => `${name}=${value}`).join("; ");
+  const existing = headers.get("cookie");
+  headers.set("cookie", existing ? `${existing}; ${line}` : line);
+}
+
+/**
+ * A session, as aiohttp's `ClientSession`: shared headers, auth, cookies,
+ * timeouts and concurrency limits across many requests. Close it with
+ * `await session.close()`, or `await using session = new ClientSession()`.
+ */
+export class ClientSession {
+  /** The session's cookie jar. */
+  readonly cookieJar: AbstractCookieJar;
+  /** The default timeout of its requests. */
+  readonly timeout: ClientTimeout;
+  readonly #defaults: RequestDefaults;
+  readonly #raiseForStatus: RaiseForStatus;
+  readonly #fetch: FetchFunction;
+  readonly #limiter: Limiter;
+  readonly #maxBodySize: number | undefined;
+  readonly #open = new Set<ClientResponse>();
+  #closed = false;
+
+  constructor(options: SessionOptions = {}) {
+    const baseUrl = options.baseUrl === undefined ? undefined : resolveUrl(options.baseUrl, undefined);
+    this.#defaults = {
+      baseUrl,
+      headers: options.headers,
+      auth: options.auth,
+      skipAutoHeaders: headerNameSet(options.skipAutoHeaders),
+      jsonSerialize: options.jsonSerialize ?? JSON.stringify,
+    };
+    this.timeout = options.timeout ? ClientTimeout.from(options.timeout) : new ClientTimeout();
+    this.#raiseForStatus = options.raiseForStatus ?? false;
+    this.#fetch = options.fetch ?? defaultFetch;
+    this.#limiter = new Limiter(options.limit ?? 100, options.limitPerHost ?? 0);
+    this.#maxBodySize = options.maxBodySize;
+    this.cookieJar = options.cookieJar ?? new CookieJar();
+    if (options.cookies) this.cookieJar.updateCookies(options.cookies);
+  }
+
+  /** True once {@link ClientSession.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends a request and resolves with its response once the headers arrive.
+   * Redirects are followed here (not by fetch), so every hop's cookies are
+   * stored and `response.history` lists the hops.
+   */
+  async request(method: string, url: string | URL, options: RequestOptions = {}): Promise<ClientResponse> {
+    if (this.#closed) throw new ClientError(`${describeRequest(String(method).toUpperCase(), url)}: the session is closed`);
+    const prepared = prepareRequest(this.#defaults, method, url, options);
+    const timeout = options.timeout ? ClientTimeout.from(options.timeout) : this.timeout;
+    const deadline = new Deadline(timeout, prepared.method, prepared.url, options.signal);
+    let releaseSlot: (() => void) | undefined;
+    let response: ClientResponse | undefined;
+    const finish = () => {
+      deadline.finish();
+      releaseSlot?.();
+      if (response) this.#open.delete(response);
+    };
+    try {
+      releaseSlot = await this.#limiter.acquire(prepared.url.origin, deadline.signal);
+      response = await this.#send(prepared, options, deadline, finish);
+    } catch (err) {
+      finish();
+      throw toClientError(err, prepared.method, prepared.url, deadline.abortReason());
+    }
+    if (!response.closed) this.#open.add(response);
+    await this.#checkStatus(response, options.raiseForStatus ?? this.#raiseForStatus);
+    return response;
+  }
+
+  /** GET `url`. */
+  get(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+    return this.request("GET", url, options);
+  }
+
+  /** POST to `url`. */
+  post(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+    return this.request("POST", url, options);
+  }
+
+  /** PUT to `url`. */
+  put(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+    return this.request("PUT", url, options);
+  }
+
+  /** PATCH `url`. */
+  patch(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+    return this.request("PATCH", url, options);
+  }
+
+  /** DELETE `url`. */
+  delete(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+    return this.request("DELETE", url, options);
+  }
+
+  /** HEAD `url`; redirects are not followed unless `allowRedirects: true` (as in aiohttp). */
+  head(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+    return this.request("HEAD", url, { allowRedirects: false, ...options });
+  }
+
+  /** OPTIONS `url`. */
+  options(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+    return this.request("OPTIONS", url, options);
+  }
+
+  /** Closes the session: later requests fail, and open responses are released. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const open = [...this.#open];
+    this.#open.clear();
+    await Promise.all(open.map((response) => response.release()));
+  }
+
+  /** `await using session = new ClientSession()` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Sends each hop, storing cookies and following redirects, until a final response. */
+  async #send(prepared: PreparedRequest, options: RequestOptions, deadline: Deadline, finish: () => void): Promise<ClientResponse> {
+    const history: ClientResponse[] = [];
+    const follow = options.allowRedirects ?? true;
+    const maxRedirects = options.maxRedirects ?? 10;
+    let { method, url, body, auth } = prepared;
+    const headers = prepared.headers;
+    let ownCookies = options.cookies;
+    for (;;) {
+      const sent = new Headers(headers);
+      if (auth) sent.set("authorization", auth.encode());
+      withCookies(sent, this.cookieJar.filterCookies(url), ownCookies);
+      const hop: Hop = { method, url, headers: sent };
+      const raw = await this.#fetch(url, {
+        method,
+        headers: sent,
+        body: body?.body ?? null,
+        redirect: "manual",
+        signal: deadline.signal,
+        ...(body && !body.replayable ? { duplex: "half" as const } : {}),
+      });
+      deadline.connected();
+      const setCookie = raw.headers.getSetCookie();
+      this.cookieJar.updateFromSetCookie(setCookie, url);
+      const location = follow && REDIRECT_STATUSES.has(raw.status) ? raw.headers.get("location") : null;
+      const final = location === null;
+      const response = new ClientResponse(raw, {
+        requestInfo: requestInfoOf(hop),
+        history: final ? history : [],
+        deadline: final ? deadline : undefined,
+        maxBodySize: options.maxBodySize ?? this.#maxBodySize,
+        onDownloadProgress: final ? options.onDownloadProgress : undefined,
+        cookies: setCookie.length ? parseSetCookies(setCookie) : {},
+        onFinish: final ? finish : () => {},
+      });
+      if (final) return response;
+      await response.release();
+      history.push(response);
+      if (maxRedirects && history.length > maxRedirects) {
+        throw new TooManyRedirects({
+          requestInfo: response.requestInfo,
+          history,
+          status: response.status,
+          message: `Too many redirects (maxRedirects = ${maxRedirects})`,
+          headers: response.headers,
+        });
+      }
+      const next = nextHop(raw.status, location, url, method, body, headers);
+      if (next.crossOrigin) {
+        for (const name of ["authorization", "cookie", "proxy-authorization"]) headers.delete(name);
+        ownCookies = undefined;
+        // aiohttp re-sends the session's own auth elsewhere only when there is no base URL.
+        if (!(auth && auth === this.#defaults.auth && !this.#defaults.baseUrl)) auth = undefined;
+      }
+      ({ url, method, body } = next);
+      deadline.restartConnect();
+    }
+  }
+
+  async #checkStatus(response: ClientResponse, check: RaiseForStatus): Promise<void> {
+    if (!check) return;
+    try {
+      if (check === true) response.raiseForStatus();
+      else await check(response);
+    } catch (err) {
+      await response.release();
+      throw err;
+    }
+  }
+}
+
+/**
+ * One request without a session (aiohttp's `aiohttp.request`): cookies live
+ * only as long as its redirects. Accepts the session's `fetch` too.
+ */
+export function request(
+  method: string,
+  url: string | URL,
+  options: RequestOptions & Pick<SessionOptions, "fetch"> = {},
+): Promise<ClientResponse> {
+  const { fetch, ...rest } = options;
+  return new ClientSession({ fetch }).request(method, url, rest);
+}

@@ -1,0 +1,68 @@
+/**
+ * The few stream helpers the library needs, on WHATWG streams only. Streams are
+ * recognised by shape, never by `instanceof`, so polyfilled streams (such as
+ * web-streams-polyfill's) work wherever native ones do.
+ */
+
+/** True for anything with a `getReader()`: native or polyfilled ReadableStreams. */
+export function isReadableStreamLike(value: unknown): value is ReadableStream<Uint8Array> {
+  return typeof value === "object" && value !== null && typeof (value as ReadableStream).getReader === "function";
+}
+
+/** True for async iterables (async generators, Node readables, …). */
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null &&
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
+}
+
+const encoder = new TextEncoder();
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === "string") return encoder.encode(chunk);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new TypeError(`a streamed body may yield only Uint8Array or string chunks, got ${typeof chunk}`);
+}
+
+/**
+ * A native ReadableStream of bytes over any stream-like or async iterable.
+ * A native stream whose chunks need no conversion is still wrapped, so that
+ * a string chunk or a polyfilled stream is never handed to fetch as is.
+ */
+export function toUploadStream(source: ReadableStream<Uint8Array> | AsyncIterable<unknown>): ReadableStream<Uint8Array> {
+  if (isReadableStreamLike(source)) {
+    const reader = source.getReader();
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(toBytes(value));
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+  }
+  const iterator = source[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(toBytes(value));
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason);
+    },
+  });
+}
+
+/** Joins chunks into one array; a single chunk is returned as is (no copy). */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return joined;
+}

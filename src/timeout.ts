@@ -1,0 +1,131 @@
+import { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./errors/timeout.ts";
+import { describeRequest } from "./errors/request_info.ts";
+import { startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
+
+/** The fields of a {@link ClientTimeout}, all in milliseconds; 0 or `undefined` disables one. */
+export interface ClientTimeoutOptions {
+  /** The whole operation: waiting for a slot, every redirect hop and reading the body. */
+  total?: number;
+  /** Waiting for a concurrency slot plus reaching the response headers. */
+  connect?: number;
+  /** The longest gap allowed between two chunks of the body. */
+  sockRead?: number;
+}
+
+/**
+ * Timeouts in milliseconds, as aiohttp's `ClientTimeout` (which counts seconds).
+ * A request's timeout replaces the session's entirely, as in aiohttp.
+ */
+export class ClientTimeout implements ClientTimeoutOptions {
+  /** The whole operation, body included. Default 300,000 ms (5 minutes). */
+  readonly total: number | undefined;
+  /** Slot wait plus time to response headers. */
+  readonly connect: number | undefined;
+  /** The longest gap between two body chunks. */
+  readonly sockRead: number | undefined;
+
+  constructor({ total, connect, sockRead }: ClientTimeoutOptions = { total: 300_000 }) {
+    this.total = checkField("total", total);
+    this.connect = checkField("connect", connect);
+    this.sockRead = checkField("sockRead", sockRead);
+  }
+
+  /** Accepts a `ClientTimeout` or a plain object of its fields. */
+  static from(value: ClientTimeout | ClientTimeoutOptions): ClientTimeout {
+    return value instanceof ClientTimeout ? value : new ClientTimeout(value);
+  }
+}
+
+function checkField(name: string, value: number | undefined): number | undefined {
+  if (value === undefined || value === 0) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`ClientTimeout: ${name} must be a non-negative number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * One request's timers and the signal they (and the user's own signal) abort.
+ * Each request owns its deadline, and `finish()` clears every timer, so no
+ * timer outlives the request or leaks into the next.
+ */
+export class Deadline {
+  readonly #controller = new AbortController();
+  readonly #what: string;
+  readonly #timeout: ClientTimeout;
+  readonly #userSignal: AbortSignal | undefined;
+  #totalTimer: TimerHandle | undefined;
+  #connectTimer: TimerHandle | undefined;
+  #onUserAbort: (() => void) | undefined;
+
+  constructor(timeout: ClientTimeout, method: string, url: URL, userSignal?: AbortSignal) {
+    this.#timeout = timeout;
+    this.#what = describeRequest(method, url);
+    this.#userSignal = userSignal;
+    if (userSignal) {
+      if (userSignal.aborted) this.#controller.abort(userSignal.reason);
+      else {
+        this.#onUserAbort = () => this.#controller.abort(userSignal.reason);
+        userSignal.addEventListener("abort", this.#onUserAbort, { once: true });
+      }
+    }
+    if (timeout.total) {
+      this.#totalTimer = startTimer(() => this.#fire(ServerTimeoutError, "total", timeout.total!), timeout.total);
+    }
+    if (timeout.connect) {
+      this.#connectTimer = startTimer(() => this.#fire(ConnectionTimeoutError, "connect", timeout.connect!), timeout.connect);
+    }
+  }
+
+  /** Aborted by a timeout or by the user's signal; pass it to `fetch`. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** The sockRead limit in ms, if any. */
+  get sockRead(): number | undefined {
+    return this.#timeout.sockRead;
+  }
+
+  /** Response headers arrived: the connect phase is over. */
+  connected(): void {
+    stopTimer(this.#connectTimer);
+    this.#connectTimer = undefined;
+  }
+
+  /** A redirect starts a new hop, which gets its own connect budget. */
+  restartConnect(): void {
+    const ms = this.#timeout.connect;
+    if (!ms || this.#controller.signal.aborted) return;
+    stopTimer(this.#connectTimer);
+    this.#connectTimer = startTimer(() => this.#fire(ConnectionTimeoutError, "connect", ms), ms);
+  }
+
+  /** Fires the sockRead timeout now (called by the body reader's idle timer). */
+  fireSockRead(): void {
+    this.#fire(SocketTimeoutError, "sockRead", this.#timeout.sockRead ?? 0);
+  }
+
+  /**
+   * Why the request was aborted: the user's own reason untouched, or the
+   * timeout error that fired; `undefined` while it has not been aborted.
+   */
+  abortReason(): unknown {
+    return this.#controller.signal.aborted ? this.#controller.signal.reason : undefined;
+  }
+
+  /** Clears every timer and listener; the request is over. Safe to call twice. */
+  finish(): void {
+    stopTimer(this.#totalTimer);
+    stopTimer(this.#connectTimer);
+    this.#totalTimer = this.#connectTimer = undefined;
+    if (this.#onUserAbort) this.#userSignal!.removeEventListener("abort", this.#onUserAbort);
+    this.#onUserAbort = undefined;
+  }
+
+  #fire(type: typeof ServerTimeoutError, field: string, ms: number): void {
+    if (this.#controller.signal.aborted) return;
+    this.#controller.abort(new type(`${this.#what}: timed out (ClientTimeout.${field} = ${ms} ms)`));
+    this.finish();
+  }
+}
