@@ -1,3 +1,4 @@
+import { ClientConnectionError } from "./errors/connection.ts";
 import { ClientPayloadError } from "./errors/payload.ts";
 import { readNetworkFailure } from "./runtime/network_errors.ts";
 import { startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
@@ -42,15 +43,18 @@ export class BodySource {
   readonly #options: BodySourceOptions;
   readonly #startedAt = Date.now();
   #finished = false;
+  /** Why the body failed (or was released): thrown by every later `next()`. */
+  #failure: unknown = undefined;
   #idleTimer: TimerHandle | undefined;
   readonly #onAbort: () => void;
 
   constructor(stream: ReadableStream<Uint8Array> | null, options: BodySourceOptions) {
     this.#options = options;
     this.#reader = stream?.getReader();
-    // A timeout or user abort cancels the read itself, whether or not the runtime
+    // A timeout or user abort ends the body at once (freeing its slot and timers even
+    // if nobody is reading) and cancels the read itself, whether or not the runtime
     // propagates the fetch signal into an already-arrived body.
-    this.#onAbort = () => void this.#reader?.cancel(options.deadline?.abortReason()).catch(() => {});
+    this.#onAbort = () => void this.cancel(options.deadline?.abortReason());
     if (!this.#reader) this.#finish();
     else options.deadline?.signal.addEventListener("abort", this.#onAbort, { once: true });
   }
@@ -60,8 +64,9 @@ export class BodySource {
     return this.#finished;
   }
 
-  /** The next chunk, or `undefined` at the end of the body. */
+  /** The next chunk, or `undefined` at the end of the body; throws if the body failed or was released. */
   async next(): Promise<Uint8Array | undefined> {
+    if (this.#failure !== undefined) throw this.#failure;
     if (this.#finished) return undefined;
     const reader = this.#reader!;
     const { deadline } = this.#options;
@@ -84,9 +89,13 @@ export class BodySource {
     return this.#accept(result.value);
   }
 
-  /** Stops reading and frees the connection; later `next()` calls return `undefined`. */
+  /**
+   * Stops reading and frees the connection. Later `next()` calls throw `reason`,
+   * or a ClientConnectionError saying the body was released: never a silent end.
+   */
   async cancel(reason?: unknown): Promise<void> {
     if (this.#finished) return;
+    this.#failure = reason ?? new ClientConnectionError(`${this.#options.what}: the response was released before its body was read`);
     this.#finish();
     await this.#reader?.cancel(reason).catch(() => {});
   }
@@ -113,17 +122,15 @@ export class BodySource {
     }
   }
 
-  /** The error to throw for `err`: a timeout or user abort as is, anything else as a payload error. */
+  /** The error to throw for `err` (a timeout or user abort as is, anything else as a payload error); ends the body with it. */
   #fail(err: unknown): unknown {
     const aborted = this.#options.deadline?.abortReason();
-    void this.cancel(aborted ?? err);
-    if (aborted !== undefined) return aborted;
-    if (err instanceof ClientPayloadError) return err;
-    const { detail } = readNetworkFailure(err);
-    return new ClientPayloadError(
-      `${this.#options.what}: response payload is not completed after ${this.loaded} bytes: ${detail}`,
+    const error = aborted !== undefined || err instanceof ClientPayloadError ? aborted ?? err : new ClientPayloadError(
+      `${this.#options.what}: response payload is not completed after ${this.loaded} bytes: ${readNetworkFailure(err).detail}`,
       { cause: err },
     );
+    void this.cancel(error);
+    return error;
   }
 
   #finish(): void {
