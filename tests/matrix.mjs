@@ -65,7 +65,7 @@ function run(runtime, filter) {
   return new Promise((resolve) => {
     const args = [...runtime.args];
     if (filter) {
-      if (runtime.name === "deno") args.splice(2, 0, "--filter", filter);
+      if (runtime.name === "deno") args.splice(2, 0, "--filter", `/${filter}/`);
       else if (runtime.name === "bun") args.splice(1, 0, "--test-name-pattern", filter);
       else args.splice(1, 0, `--test-name-pattern=${filter}`);
     }
