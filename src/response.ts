@@ -3,6 +3,7 @@ import { parseContentType } from "./content_type.ts";
 import { isJsonMimeType } from "./content_type.ts";
 import { ClientResponseError, ContentTypeError } from "./errors/response.ts";
 import { describeRequest, type RequestInfo } from "./errors/request_info.ts";
+import { StreamReader } from "./stream_reader.ts";
 import { concatBytes } from "./streams.ts";
 import type { Deadline } from "./timeout.ts";
 import type { CookieInfo } from "./cookie_jar.ts";
@@ -64,9 +65,10 @@ export class ClientResponse {
   readonly raw: Response;
 
   readonly #source: BodySource;
-  #consumer: "buffer" | "stream" | undefined;
+  #consumer: "buffer" | "stream" | "content" | undefined;
   #bytes: Promise<Uint8Array> | undefined;
   #stream: ReadableStream<Uint8Array> | undefined;
+  #content: StreamReader | undefined;
 
   /** Made by the session; not meant to be constructed by users. */
   constructor(raw: Response, init: ResponseInit) {
@@ -129,7 +131,7 @@ export class ClientResponse {
   /** The whole body as bytes; cached, so later calls (and `text()`, `json()`) reuse it. */
   read(): Promise<Uint8Array> {
     if (this.#bytes) return this.#bytes;
-    if (this.#consumer === "stream") return Promise.reject(this.#usedError("read()"));
+    if (this.#consumer && this.#consumer !== "buffer") return Promise.reject(this.#usedError("read()"));
     this.#consumer = "buffer";
     return (this.#bytes = this.#readAll());
   }
@@ -174,7 +176,7 @@ export class ClientResponse {
    */
   get body(): ReadableStream<Uint8Array> {
     if (this.#stream) return this.#stream;
-    if (this.#consumer === "buffer") throw this.#usedError("body");
+    if (this.#consumer && this.#consumer !== "stream") throw this.#usedError("body");
     this.#consumer = "stream";
     const source = this.#source;
     return (this.#stream = new ReadableStream<Uint8Array>({
@@ -185,6 +187,18 @@ export class ClientResponse {
       },
       cancel: (reason) => source.cancel(reason),
     }, { highWaterMark: 0 }));
+  }
+
+  /**
+   * The body as an aiohttp-style {@link StreamReader}: `read(n)`, `readLine()`,
+   * `iterChunked(n)`, `for await (const line of resp.content)`… The same reader
+   * on every access; it cannot be combined with `body` or `read()`/`text()`/`json()`.
+   */
+  get content(): StreamReader {
+    if (this.#content) return this.#content;
+    if (this.#consumer) throw this.#usedError("content");
+    this.#consumer = "content";
+    return (this.#content = new StreamReader(this.#source, describeRequest(this.method, this.url)));
   }
 
   /** True once the body has been read to the end, released, or has failed. */
@@ -225,7 +239,7 @@ export class ClientResponse {
   }
 
   #usedError(what: string): TypeError {
-    const how = this.#consumer === "stream" ? "as a stream" : "by read()/text()/json()";
+    const how = { stream: "as a stream (body)", content: "through content", buffer: "by read()/text()/json()" }[this.#consumer!];
     return new TypeError(`${describeRequest(this.method, this.url)}: cannot use ${what}, the body was already consumed ${how}`);
   }
 }

@@ -11,6 +11,7 @@ export {
 } from "./connection.ts";
 export { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./timeout.ts";
 export { ClientPayloadError } from "./payload.ts";
+export { IncompleteReadError, LineTooLongError } from "./stream.ts";
 export {
   InvalidURL,
   InvalidUrlClientError,
