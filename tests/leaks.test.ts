@@ -1,0 +1,116 @@
+/**
+ * No leaked timers or listeners, checked the same way on every runtime:
+ * every timer the library starts is tracked (by its creation stack) and must
+ * be cleared or fired once a request is over, whichever way it ended; and
+ * the listener put on a user's AbortSignal must be removed again.
+ */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { ClientSession, ServerTimeoutError, SocketTimeoutError } from "../mod.ts";
+import { closedPort, startServer } from "./server.ts";
+
+const server = await startServer();
+after(() => server.close());
+
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+const libraryTimers = new Set<unknown>();
+
+/** Runs `body` with setTimeout/clearTimeout wrapped so the library's timers are counted. */
+async function trackingTimers(body: () => Promise<void>): Promise<number> {
+  libraryTimers.clear();
+  const wrappedSet = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const fromLibrary = /[/\\]src[/\\]/.test(new Error().stack ?? "");
+    let handle: unknown;
+    handle = realSetTimeout(() => {
+      libraryTimers.delete(handle);
+      fn(...args);
+    }, ms);
+    if (fromLibrary) libraryTimers.add(handle);
+    return handle;
+  }) as unknown as typeof setTimeout;
+  const wrappedClear = ((handle: unknown) => {
+    libraryTimers.delete(handle);
+    realClearTimeout(handle as Parameters<typeof clearTimeout>[0]);
+  }) as typeof clearTimeout;
+  globalThis.setTimeout = wrappedSet;
+  globalThis.clearTimeout = wrappedClear;
+  try {
+    await body();
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    globalThis.clearTimeout = realClearTimeout;
+  }
+  return libraryTimers.size;
+}
+
+/** An AbortSignal that counts its listeners. */
+function countedSignal(): { signal: AbortSignal; listeners: () => number } {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let count = 0;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = ((type: string, listener: EventListener, options?: AddEventListenerOptions) => {
+    count++;
+    add(type, listener, options);
+  }) as typeof signal.addEventListener;
+  signal.removeEventListener = ((type: string, listener: EventListener) => {
+    count--;
+    remove(type, listener);
+  }) as typeof signal.removeEventListener;
+  return { signal, listeners: () => count };
+}
+
+const timeout = { total: 5000, connect: 4000, sockRead: 3000 };
+
+const cases: Array<[string, (session: ClientSession, signal: AbortSignal) => Promise<void>]> = [
+  ["a body read to the end", async (session, signal) => void (await (await session.get(`${server.url}/bytes/5000`, { signal })).read())],
+  ["a streamed body", async (session, signal) => {
+    const resp = await session.get(`${server.url}/stream/20`, { signal });
+    for await (const _ of resp.body) { /* drain */ }
+  }],
+  ["a released body", async (session, signal) => void (await (await session.get(`${server.url}/bytes/100000`, { signal })).release())],
+  ["a HEAD request", async (session, signal) => void (await session.head(`${server.url}/get`, { signal }))],
+  ["redirects", async (session, signal) => void (await (await session.get(`${server.url}/redirect/3`, { signal })).read())],
+  ["a refused connection", async (session, signal) => {
+    await assert.rejects(session.get(`http://127.0.0.1:${await closedPort()}/`, { signal }));
+  }],
+  ["raiseForStatus throwing", async (session, signal) => {
+    await assert.rejects(session.get(`${server.url}/status/500`, { signal, raiseForStatus: true }));
+  }],
+  ["a total timeout", async (session, signal) => {
+    await assert.rejects(session.get(`${server.url}/delay/2`, { signal, timeout: { total: 100 } }), ServerTimeoutError);
+  }],
+  ["a sockRead timeout", async (session, signal) => {
+    const resp = await session.get(`${server.url}/drip`, { signal, params: { numbytes: 2, duration: 3 }, timeout: { sockRead: 100 } });
+    await assert.rejects(resp.read(), SocketTimeoutError);
+  }],
+  ["a truncated body", async (session, signal) => {
+    await assert.rejects((await session.get(`${server.url}/fault/close-mid-body`, { signal })).read());
+  }],
+  ["a session closed with a response open", async (session, signal) => {
+    await session.get(`${server.url}/bytes/100000`, { signal });
+    await session.close();
+  }],
+];
+
+for (const [label, run] of cases) {
+  test(`no timer or listener outlives the request: ${label}`, async () => {
+    const { signal, listeners } = countedSignal();
+    await using session = new ClientSession({ timeout });
+    const left = await trackingTimers(() => run(session, signal));
+    assert.equal(left, 0, "library timers left running");
+    assert.equal(listeners(), 0, "listeners left on the user's signal");
+  });
+}
+
+test("the leak check can fail: a response left unread keeps its timers", async () => {
+  await using session = new ClientSession({ timeout });
+  let resp: Awaited<ReturnType<ClientSession["get"]>> | undefined;
+  const left = await trackingTimers(async () => {
+    resp = await session.get(`${server.url}/bytes/100`);
+  });
+  assert.ok(left > 0, "the total timer is still armed while the body is unread");
+  await resp!.release();
+});
