@@ -43,6 +43,7 @@ export class BasicAuth {
   /** The character encoding of the credentials: `latin1` (the default) or `utf-8`. */
   readonly encoding: string;
 
+  /** Throws `TypeError` for a `:` in the login or an unknown encoding. */
   constructor(login: string, password = "", encoding = "latin1") {
     if (typeof login !== "string" || typeof password !== "string") {
       throw new TypeError("BasicAuth: login and password must be strings");

@@ -108,6 +108,7 @@ export class CookieJar implements AbstractCookieJar {
   /** False until something is stored: lets the common empty-jar case skip tough-cookie. */
   #touched = false;
 
+  /** An empty jar; see {@link CookieJarOptions}. */
   constructor(options: CookieJarOptions = {}) {
     this.#unsafe = options.unsafe ?? false;
     this.#secureOrigins = new Set(Array.from(options.treatAsSecureOrigin ?? [], (origin) => new URL(String(origin)).origin));

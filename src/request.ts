@@ -16,11 +16,17 @@ export interface RequestDefaults {
 
 /** The per-request inputs that shape what is sent. */
 export interface RequestShape {
+  /** Query parameters, appended to any query the URL already has. */
   params?: Params;
+  /** The body: form fields, text, bytes, a Blob, FormData or a stream (see {@link RequestData}). */
   data?: RequestData;
+  /** A value sent as JSON (with the session's `jsonSerialize`); not together with `data`. */
   json?: unknown;
+  /** Headers that replace the session's, key by key. */
   headers?: HeadersLike;
+  /** Basic auth for this request, replacing the session's. */
   auth?: BasicAuth;
+  /** Auto headers not to send, in addition to the session's list. */
   skipAutoHeaders?: Iterable<string>;
 }
 

@@ -24,6 +24,7 @@ export class ClientTimeout implements ClientTimeoutOptions {
   /** The longest gap between two body chunks. */
   readonly sockRead: number | undefined;
 
+  /** Fields in milliseconds; with no argument, `total` is 300,000 and the others are off. */
   constructor({ total, connect, sockRead }: ClientTimeoutOptions = { total: 300_000 }) {
     this.total = checkField("total", total);
     this.connect = checkField("connect", connect);

@@ -15,6 +15,7 @@ export const clientErrorBrand: unique symbol = Symbol.for("aiofetch.ClientError"
  * Catch this to catch them all; the subclasses say what went wrong.
  */
 export class ClientError extends Error {
+  /** `options.cause` keeps the original error. */
   constructor(message: string, options?: ClientErrorOptions) {
     super(message, options);
     this.name = new.target.name;

@@ -22,6 +22,7 @@ export class ClientConnectorError extends ClientConnectionError {
   /** The system's error code, such as `ECONNREFUSED`. */
   readonly code: string;
 
+  /** `init` says where the connection went and what the system said. */
   constructor(message: string, init: ConnectorErrorInit) {
     super(message, { cause: init.cause });
     this.host = init.host;

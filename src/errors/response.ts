@@ -31,6 +31,7 @@ export class ClientResponseError extends ClientError {
   /** The response headers. */
   readonly headers: Headers;
 
+  /** The message is `STATUS, message="…", METHOD url`, as in aiohttp. */
   constructor(init: ResponseErrorInit) {
     const { requestInfo, status, message } = init;
     super(`${status}, message=${JSON.stringify(message)}, ${describeRequest(requestInfo.method, requestInfo.url)}`, {

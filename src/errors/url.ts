@@ -11,6 +11,7 @@ export class InvalidURL extends TypeError {
   /** Brands this error as a `ClientError` (see `ClientError[Symbol.hasInstance]`). */
   readonly [clientErrorBrand] = true;
 
+  /** `reason` starts the message; the URL follows it, credentials redacted. */
   constructor(url: string | URL, reason: string, options?: { cause?: unknown }) {
     const shown = redactUrl(url);
     super(`${reason}: ${shown}`, options);
