@@ -18,6 +18,7 @@ export { ClientTimeout, type ClientTimeoutOptions } from "./src/timeout.ts";
 export { type AbstractCookieJar, CookieJar, type CookieInfo, type CookieJarOptions, type CookiesInit, DummyCookieJar } from "./src/cookie_jar.ts";
 export type { DownloadProgress } from "./src/body_source.ts";
 export { type ChunkSource, type ReadUntilOptions, StreamReader } from "./src/stream_reader.ts";
+export type { UploadProgress } from "./src/upload_progress.ts";
 export type { FormFields, RequestData, StreamingBody } from "./src/body.ts";
 export type { HeadersLike } from "./src/headers.ts";
 export type { ParamValue, Params } from "./src/params.ts";

@@ -11,6 +11,7 @@ import { nextHop, REDIRECT_STATUSES } from "./redirects.ts";
 import { type PreparedRequest, prepareRequest, type RequestDefaults, type RequestShape, resolveUrl } from "./request.ts";
 import { ClientResponse } from "./response.ts";
 import { ClientTimeout, type ClientTimeoutOptions, Deadline } from "./timeout.ts";
+import { hopBody, type UploadProgress } from "./upload_progress.ts";
 
 /** `true` raises for status ≥ 400; a function is awaited with every response and may throw. */
 export type RaiseForStatus = boolean | ((response: ClientResponse) => void | Promise<void>);
@@ -32,10 +33,22 @@ export interface RequestOptions extends RequestShape {
   allowRedirects?: boolean;
   /** Redirects to follow before {@link TooManyRedirects}; default 10, 0 for no limit. */
   maxRedirects?: number;
-  /** Fail with ClientPayloadError once the body exceeds this many bytes. Default: no limit. */
+  /**
+   * Fail with ClientPayloadError once the body exceeds this many bytes, however
+   * it is read (`read()`/`text()`/`json()`, `body`, `content`). Default: no
+   * limit, for `read()` too, as in aiohttp; set one before buffering bodies of
+   * untrusted size.
+   */
   maxBodySize?: number;
   /** Called after every chunk of the response body. */
   onDownloadProgress?: (progress: DownloadProgress) => void;
+  /**
+   * Called each time fetch takes a chunk of the request body. The body is then
+   * sent as a stream (chunked on Deno; with its Content-Length where known on
+   * Node and Bun); without this option it is handed to fetch as is. A 307/308
+   * that sends the body again starts the count again.
+   */
+  onUploadProgress?: (progress: UploadProgress) => void;
 }
 
 /** Options of {@link ClientSession}. */
@@ -226,10 +239,9 @@ export class ClientSession {
       const raw = await this.#fetch(url, {
         method,
         headers: sent,
-        body: body?.body ?? null,
+        ...hopBody(body, sent, options.onUploadProgress),
         redirect: "manual",
         signal: deadline.signal,
-        ...(body && !body.replayable ? { duplex: "half" as const } : {}),
       });
       deadline.connected();
       const setCookie = raw.headers.getSetCookie();
