@@ -1,0 +1,173 @@
+/**
+ * One adapter per HTTP client: the same four operations written the way a
+ * user of that client would write them, with its default options. Modules
+ * are imported inside `load()`, so importing this file costs nothing and the
+ * cold-start scenario times one client's import alone.
+ */
+/** The operations the scenarios time. A client without `download` skips scenario 5. */
+export interface Client {
+  /** GET, the body as text. */
+  getText(url: string): Promise<string>;
+  /** POST `value` as JSON, the response parsed as JSON. */
+  postJson(url: string, value: unknown): Promise<unknown>;
+  /** GET with query params and extra headers, the body as text. */
+  getQuery(url: string, params: Record<string, string>, headers: Record<string, string>): Promise<string>;
+  /** GET, the body read as a stream to the end; resolves to the byte count. */
+  download?(url: string): Promise<number>;
+  /** Frees the client's resources. */
+  close(): Promise<void>;
+}
+
+/** A client the suite can measure. */
+export interface ClientSpec {
+  name: string;
+  /** Measured in scenario 5 only. */
+  streamOnly?: boolean;
+  /** Runtimes it runs on ("node" covers every Node); all if absent. */
+  runtimes?: readonly string[];
+  /** Loads the client; `undefined` where this version lacks what it measures. `base` is the server's URL. */
+  load(base: string): Promise<Client | undefined>;
+}
+
+/** Reads a web stream to its end, counting bytes: the same loop for every client. */
+export async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
+  const reader = stream.getReader();
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return bytes;
+    bytes += value.byteLength;
+  }
+}
+
+async function drainIterable(chunks: AsyncIterable<{ byteLength: number }>): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of chunks) bytes += chunk.byteLength;
+  return bytes;
+}
+
+const withParams = (url: string, params: Record<string, string>): URL => {
+  const target = new URL(url);
+  for (const [key, value] of Object.entries(params)) target.searchParams.append(key, value);
+  return target;
+};
+
+const noClose = () => Promise.resolve();
+
+/** The `content` StreamReader of a response, where this version of aiofetch has one. */
+interface WithContent {
+  content?: { iterAny(): AsyncIterable<Uint8Array> };
+}
+
+async function aiofetch(dummyJar: boolean): Promise<Client> {
+  const { ClientSession, DummyCookieJar } = await import("../mod.ts");
+  const session = new ClientSession(dummyJar ? { cookieJar: new DummyCookieJar() } : {});
+  return {
+    getText: async (url) => (await session.get(url)).text(),
+    postJson: async (url, value) => (await session.post(url, { json: value })).json(),
+    getQuery: async (url, params, headers) => (await session.get(url, { params, headers })).text(),
+    download: async (url) => drain((await session.get(url)).body),
+    close: () => session.close(),
+  };
+}
+
+export const CLIENTS: readonly ClientSpec[] = [
+  {
+    name: "fetch",
+    load: async () => ({
+      getText: async (url) => (await fetch(url)).text(),
+      postJson: async (url, value) => {
+        const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
+        return (await fetch(url, init)).json();
+      },
+      getQuery: async (url, params, headers) => (await fetch(withParams(url, params), { headers })).text(),
+      download: async (url) => drain((await fetch(url)).body!),
+      close: noClose,
+    }),
+  },
+  { name: "aiofetch", load: () => aiofetch(false) },
+  { name: "aiofetch (DummyCookieJar)", load: () => aiofetch(true) },
+  {
+    // Scenario 5 only: the body read through aiofetch's StreamReader, once it exists.
+    name: "aiofetch .content",
+    streamOnly: true,
+    load: async (base) => {
+      const { ClientSession } = await import("../mod.ts");
+      const session = new ClientSession();
+      const probe = await session.get(`${base}/text`);
+      await probe.release();
+      if (!("content" in probe)) {
+        await session.close();
+        return undefined;
+      }
+      const unsupported = () => Promise.reject(new Error("scenario 5 only"));
+      return {
+        getText: unsupported,
+        postJson: unsupported,
+        getQuery: unsupported,
+        download: async (url) => drainIterable(((await session.get(url)) as unknown as WithContent).content!.iterAny()),
+        close: () => session.close(),
+      };
+    },
+  },
+  {
+    name: "ky",
+    load: async () => {
+      const { default: ky } = await import("ky");
+      return {
+        getText: (url) => ky.get(url).text(),
+        postJson: (url, value) => ky.post(url, { json: value }).json(),
+        getQuery: (url, params, headers) => ky.get(url, { searchParams: params, headers }).text(),
+        download: async (url) => drain((await ky.get(url)).body!),
+        close: noClose,
+      };
+    },
+  },
+  {
+    name: "ofetch",
+    load: async () => {
+      const { ofetch } = await import("ofetch");
+      return {
+        getText: (url) => ofetch(url, { responseType: "text" }),
+        postJson: (url, value) => ofetch(url, { method: "POST", body: value as Record<string, unknown> }),
+        getQuery: (url, params, headers) => ofetch(url, { query: params, headers, responseType: "text" }),
+        download: async (url) => drain(await ofetch(url, { responseType: "stream" })),
+        close: noClose,
+      };
+    },
+  },
+  {
+    name: "axios",
+    load: async () => {
+      const [{ default: axios }, { default: http }] = await Promise.all([import("axios"), import("node:http")]);
+      // Node 18's global agent does not keep connections alive; every other client does.
+      const agent = new http.Agent({ keepAlive: true });
+      const client = axios.create({ httpAgent: agent });
+      return {
+        getText: async (url) => (await client.get<string>(url, { responseType: "text" })).data,
+        postJson: async (url, value) => (await client.post(url, value)).data,
+        getQuery: async (url, params, headers) => (await client.get<string>(url, { params, headers, responseType: "text" })).data,
+        download: async (url) => drainIterable((await client.get(url, { responseType: "stream" })).data),
+        close: async () => agent.destroy(),
+      };
+    },
+  },
+  {
+    name: "undici.request",
+    runtimes: ["node"],
+    load: async () => {
+      const { request } = await import("undici");
+      return {
+        getText: async (url) => (await request(url)).body.text(),
+        postJson: async (url, value) => {
+          const init = { method: "POST" as const, headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
+          return (await request(url, init)).body.json();
+        },
+        getQuery: async (url, params, headers) => (await request(url, { query: params, headers })).body.text(),
+        download: async (url) => drainIterable((await request(url)).body),
+        close: noClose,
+      };
+    },
+  },
+];
+

@@ -1,0 +1,102 @@
+/**
+ * What bench/run.mjs and bench/profile.mjs share: the pinned runtimes (the
+ * ones the tests use), the TypeScript build, the server process, and running
+ * one job of bench/suite.ts on one runtime.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const runtimesDir = join(root, "tests", "runtimes");
+const bin = (name) => join(runtimesDir, "node_modules", ".bin", name);
+const node18 = join(runtimesDir, "node_modules", "node18", "bin", "node");
+const compiled = join(".build", "bench", "suite.js");
+const source = join("bench", "suite.ts");
+
+/** The runtimes, in the order they run: how to start bench/suite.ts on each. */
+export const RUNTIMES = [
+  { name: "node", label: "Node (machine)", cmd: process.execPath, args: [compiled] },
+  { name: "node18", label: "Node 18.20.8", cmd: node18, args: [compiled] },
+  { name: "deno", label: "Deno", cmd: bin("deno"), args: ["run", "-A", source] },
+  { name: "bun", label: "Bun", cmd: bin("bun"), args: [source] },
+];
+
+/**
+ * Installs what the benchmark needs on first use: the project's devDependencies
+ * (TypeScript and the peers measured), and the pinned runtimes into
+ * tests/runtimes as `npm test` does (`npm install` from the committed lockfile).
+ */
+export function ensureRuntimes() {
+  const npm = (cwd, args, what) => {
+    console.log(`[bench] installing ${what} from the npm registry…`);
+    const result = spawnSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, stdio: "inherit" });
+    if (result.status !== 0) throw new Error(`could not install ${what}`);
+  };
+  const peers = ["typescript", "ky", "ofetch", "axios", "undici"];
+  if (!peers.every((name) => existsSync(join(root, "node_modules", name, "package.json")))) {
+    npm(root, ["ci"], "the devDependencies");
+  }
+  if (![bin("deno"), bin("bun"), node18].every((path) => existsSync(path))) {
+    npm(runtimesDir, ["install"], "the pinned runtimes (deno, bun, node 18)");
+  }
+}
+
+/** Compiles the TypeScript for Node into .build/ (Deno and Bun run the sources). */
+export function build() {
+  const result = spawnSync(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
+  if (result.status !== 0 && !existsSync(join(root, compiled))) throw new Error("the TypeScript build failed");
+  if (result.status !== 0) console.warn("[bench] tsc reported type errors; running the JavaScript it emitted");
+}
+
+/** Starts bench/server.mjs in its own process; resolves to its base URL and a stop function. */
+export function startServer() {
+  const child = spawn(process.execPath, [join(root, "bench", "server.mjs")], { stdio: ["pipe", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the benchmark server exited (${code})`)));
+    child.stdout.on("data", (data) => {
+      output += data;
+      const port = /listening (\d+)/.exec(output)?.[1];
+      if (!port) return;
+      child.removeAllListeners("exit");
+      resolve({
+        base: `http://127.0.0.1:${port}`,
+        stop: () => new Promise((done) => {
+          child.once("exit", done);
+          child.stdin.end();
+          setTimeout(() => child.kill(), 2000).unref();
+        }),
+      });
+    });
+  });
+}
+
+/**
+ * Runs one job of bench/suite.ts on `runtime` in a fresh process and resolves
+ * to the JSON it printed. Progress lines on stderr are passed through.
+ */
+export function runJob(runtime, job, { extraArgs = [], timeoutMs = 20 * 60_000, quiet = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const args = [...extraArgs, ...runtime.args, JSON.stringify(job)];
+    const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
+    const child = spawn(runtime.cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (data) => (stdout += data));
+    child.stderr.on("data", (data) => {
+      stderr += data;
+      if (!quiet) process.stderr.write(data);
+    });
+    const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(killer);
+      const line = stdout.split("\n").find((text) => text.startsWith("BENCH_RESULT "));
+      if (code === 0 && line) resolve(JSON.parse(line.slice("BENCH_RESULT ".length)));
+      else reject(new Error(`${runtime.label} ${job.mode} job failed (exit ${code}): ${(quiet ? stderr : "").trim().slice(-2000)}`));
+    });
+  });
+}

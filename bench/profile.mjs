@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+/**
+ * Where a client's time goes: runs one scenario of bench/suite.ts for one
+ * client under the runtime's CPU profiler (`--cpu-prof` on Node and Bun) and
+ * prints the functions with the most self time, and the inclusive time of
+ * aiofetch's own functions. On Deno, which has no `--cpu-prof`, V8's `--prof`
+ * log is summarised by Node's `--prof-process`.
+ *
+ * With `--vs fetch`, the same scenario is profiled for that client too, and the
+ * functions whose self time grew most from it to the client are listed: where
+ * the client's overhead goes.
+ *
+ * Usage: node bench/profile.mjs [--runtime node|node18|deno|bun] [--client aiofetch] [--vs fetch]
+ *                               [--scenario sequential|concurrent|postJson|query] [--requests N] [--top N]
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join, relative } from "node:path";
+import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
+
+function option(argv, name, fallback) {
+  const index = argv.indexOf(name);
+  return index >= 0 ? argv[index + 1] : fallback;
+}
+
+/** Self and inclusive milliseconds per function of a .cpuprofile (Chrome's format). */
+export function summarizeProfile(profile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const keyOf = (node) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url ? `${url.startsWith("file://") ? relative(root, new URL(url).pathname) : url}:${lineNumber + 1}` : "";
+    return `${functionName || "(anonymous)"} ${where}`.trim();
+  };
+  const self = new Map();
+  const inclusive = new Map();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
+    total += ms;
+    const key = keyOf(byId.get(id));
+    self.set(key, (self.get(key) ?? 0) + ms);
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const name = keyOf(byId.get(at));
+      if (!seen.has(name)) inclusive.set(name, (inclusive.get(name) ?? 0) + ms);
+      seen.add(name);
+    }
+  });
+  return { self, inclusive, total };
+}
+
+function print(title, map, total, top, filter = () => true) {
+  console.log(`\n${title}`);
+  const rows = [...map].filter(([key]) => filter(key)).sort((a, b) => b[1] - a[1]).slice(0, top);
+  for (const [key, ms] of rows) console.log(`${ms.toFixed(0).padStart(7)} ms ${(100 * ms / total).toFixed(1).padStart(5)} %  ${key}`);
+}
+
+/** Profiles `client` on `scenario`; resolves to the profile's path (or V8 log on Deno) and µs per request. */
+async function profileClient(runtime, server, client, scenario, requests, dir) {
+  const out = join(dir, client.replace(/\W+/g, "_"));
+  mkdirSync(out, { recursive: true });
+  const profiled = runtime.name === "deno"
+    ? { ...runtime, args: ["run", `--v8-flags=--prof,--logfile=${join(out, "v8.log")},--no-logfile-per-isolate`, ...runtime.args.slice(1)] }
+    : { ...runtime, args: ["--cpu-prof", `--cpu-prof-dir=${out}`, ...runtime.args] };
+  const job = {
+    mode: "requests", base: server.base, rounds: 1, warmup: 500, sequential: requests,
+    concurrent: { total: requests, inFlight: 64 }, clients: [client], scenarios: [scenario],
+  };
+  const result = await runJob(profiled, job, { quiet: true });
+  const us = result.times[scenario][client][0] * 1000;
+  console.log(`${runtime.label}, ${client}, ${scenario}: ${us.toFixed(1)} µs per request over ${requests} requests (profiled)`);
+  if (runtime.name === "deno") return { log: join(out, "v8.log"), us };
+  const file = readdirSync(out).find((name) => name.endsWith(".cpuprofile"));
+  if (!file) throw new Error(`no .cpuprofile written in ${out}`);
+  return { path: join(out, file), us };
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const runtime = RUNTIMES.find((r) => r.name === option(argv, "--runtime", "node"));
+  const client = option(argv, "--client", "aiofetch");
+  const baseline = option(argv, "--vs", undefined);
+  const scenario = option(argv, "--scenario", "sequential");
+  const requests = Number(option(argv, "--requests", scenario === "concurrent" ? "40000" : "5000"));
+  const top = Number(option(argv, "--top", "25"));
+  const dir = join(root, "bench", ".tmp", "profile");
+  rmSync(dir, { recursive: true, force: true });
+  ensureRuntimes();
+  build();
+  const server = await startServer();
+  let own;
+  let base;
+  try {
+    own = await profileClient(runtime, server, client, scenario, requests, dir);
+    if (baseline) base = await profileClient(runtime, server, baseline, scenario, requests, dir);
+  } finally {
+    await server.stop();
+  }
+  if (own.log) {
+    for (const run of [own, base].filter(Boolean)) {
+      const processed = spawnSync(process.execPath, ["--prof-process", run.log], { encoding: "utf8", maxBuffer: 1 << 28 });
+      console.log(`\n${run.log}\n${processed.stdout.split("\n").slice(0, top + 40).join("\n")}`);
+    }
+    return;
+  }
+  const { self, inclusive, total } = summarizeProfile(JSON.parse(readFileSync(own.path, "utf8")));
+  console.log(`profile: ${relative(root, own.path)}, ${total.toFixed(0)} ms sampled`);
+  print(`top ${top} functions by self time`, self, total, top);
+  const isOwn = (key) => /(^|[\s/])(src\/[\w/]+|mod)\.[jt]s:/.test(key) && !key.includes("node_modules");
+  print("aiofetch's own functions by inclusive time", inclusive, total, top, isOwn);
+  if (!base) return;
+  const other = summarizeProfile(JSON.parse(readFileSync(base.path, "utf8")));
+  const growth = new Map([...new Set([...self.keys(), ...other.self.keys()])]
+    .map((key) => [key, (self.get(key) ?? 0) - (other.self.get(key) ?? 0)]));
+  console.log(`\n${client} takes ${(own.us - base.us).toFixed(1)} µs per request more than ${baseline} (${(own.us / base.us).toFixed(2)}×)`);
+  print(`top ${top} functions by self time gained over ${baseline} (per ${requests} requests)`, growth, total, top, (key) => key !== "(idle)");
+}
+
+main().catch((err) => {
+  console.error(`[profile] ${err.stack ?? err.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: aiofetch side by side with raw fetch and its peers on Node
+ * (this machine's), Node 18.20.8, Deno and Bun. Builds, starts the server,
+ * runs bench/suite.ts on each runtime, prints one table per runtime and writes
+ * bench/RESULTS.md. See bench/README.md.
+ *
+ * Usage: node bench/run.mjs [--quick] [--only node,node18,deno,bun] [--clients fetch,aiofetch,…]
+ *   --quick  a check in under 3 minutes: fewer requests, smaller downloads;
+ *            written to bench/.tmp/RESULTS-quick.md instead of bench/RESULTS.md
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
+import { analyse, sizeText, table, targets } from "./report.mjs";
+
+const MiB = 2 ** 20;
+const PLANS = {
+  full: {
+    rounds: 5, warmup: 200, sequential: 1000, concurrent: { total: 10_000, inFlight: 64 },
+    downloadSizes: [64 * MiB, 1024 * MiB],
+  },
+  quick: {
+    rounds: 5, warmup: 50, sequential: 150, concurrent: { total: 1_000, inFlight: 64 },
+    downloadSizes: [16 * MiB, 64 * MiB],
+  },
+};
+
+function parseArgs(argv) {
+  const option = (name) => {
+    const index = argv.indexOf(name);
+    return index >= 0 ? argv[index + 1]?.split(",") : undefined;
+  };
+  return { quick: argv.includes("--quick"), only: option("--only"), clients: option("--clients") };
+}
+
+/** `order` rotated by `round`, reversed every other round: each client takes each place in turn. */
+function roundOrder(names, round) {
+  const order = names.map((_, i) => names[(i + round) % names.length]);
+  return round % 2 ? order.reverse() : order;
+}
+
+/**
+ * Scenario 5: each client downloads the small size then the large one in a
+ * fresh process (so that the peak RSS is its own), in rounds.
+ */
+async function downloads(runtime, base, plan, names, skipped) {
+  const rounds = Object.fromEntries(plan.downloadSizes.map((size) => [size, {}]));
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const client of roundOrder(names, round)) {
+      if (skipped[`${client} / download`]) continue;
+      try {
+        const { runs } = await runJob(runtime, { mode: "download", base, client, sizes: plan.downloadSizes }, { quiet: true });
+        for (const run of runs) (rounds[run.size][client] ??= []).push(run);
+      } catch (err) {
+        skipped[`${client} / download`] = err.message.split("\n")[0];
+        for (const size of plan.downloadSizes) delete rounds[size][client];
+      }
+    }
+  }
+  console.log(`  [${runtime.name}] download ${plan.downloadSizes.map(sizeText).join(" + ")}: ${plan.rounds} rounds × ${names.length} clients done`);
+  return { sizes: plan.downloadSizes, rounds };
+}
+
+/** Scenario 6: a fresh process per client and round, after one round to warm caches. */
+async function coldStarts(runtime, base, plan, names, skipped) {
+  const runs = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = -1; round < plan.rounds; round++) {
+    for (const client of roundOrder(names, Math.max(round, 0))) {
+      if (!runs[client]) continue;
+      try {
+        const result = await runJob(runtime, { mode: "cold", base, client }, { quiet: true });
+        if (round >= 0) runs[client].push(result);
+      } catch (err) {
+        skipped[`${client} / cold start`] = err.message.split("\n")[0];
+        delete runs[client];
+      }
+    }
+  }
+  console.log(`  [${runtime.name}] cold start: ${plan.rounds} rounds × ${names.length} clients done`);
+  return runs;
+}
+
+async function benchRuntime(runtime, base, plan, clientFilter) {
+  console.log(`[bench] ${runtime.label}`);
+  const list = await runJob(runtime, { mode: "list", base, clients: clientFilter });
+  const skipped = { ...list.skipped };
+  const clients = list.clients;
+  const requests = await runJob(runtime, { mode: "requests", base, ...plan, clients: clientFilter });
+  Object.assign(skipped, requests.skipped);
+  const streaming = clients.filter((client) => client.download).map((client) => client.name);
+  const download = await downloads(runtime, base, plan, streaming, skipped);
+  const regular = clients.filter((client) => !client.streamOnly).map((client) => client.name);
+  const cold = await coldStarts(runtime, base, plan, regular, skipped);
+  const label = `${runtime.label.split(" ")[0]} ${list.runtime.version}${runtime.name === "node" ? " (machine)" : ""}`;
+  return { runtime: { name: runtime.name, label, version: list.runtime.version }, clients, skipped, requests, download, cold };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return `${cpus.length} cores (${cpus[0]?.model.trim() ?? "unknown CPU"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`;
+}
+
+function section(result) {
+  const analysis = analyse(result);
+  const notes = Object.entries(result.skipped).map(([what, why]) => `- ${what}: ${why}`);
+  return [
+    `## ${result.runtime.label}`,
+    "",
+    table(analysis),
+    "",
+    "Targets:",
+    "",
+    targets(analysis),
+    ...(notes.length ? ["", "Not measured:", "", ...notes] : []),
+  ].join("\n");
+}
+
+function document(results, plan, mode, seconds) {
+  const versions = results.map((result) => result.runtime.label).join(", ");
+  const [small, large] = plan.downloadSizes.map(sizeText);
+  return [
+    "# Benchmark results",
+    "",
+    `\`npm run bench${mode === "quick" ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${(seconds / 60).toFixed(1)} minutes.`,
+    "",
+    `- Machine: ${machine()}; shared with other work, so only ratios within a round are compared.`,
+    `- Runtimes: ${versions}.`,
+    `- Workload: ${plan.rounds} rounds after a warm-up of ${plan.warmup} requests per client; scenarios 1, 3 and 4 make ${plan.sequential} requests per client and round, one at a time; scenario 2 makes ${plan.concurrent.total} with ${plan.concurrent.inFlight} in flight; scenario 5 downloads ${small} then ${large} in a fresh process per client and round, reading the peak RSS after each; scenario 6 starts a fresh process per client and round.`,
+    "",
+    "Each cell: **the median of the per-round ratios to raw fetch**, then the median and min–max over the rounds.",
+    "Scenarios 1–4: time per request, lower is better. 5: throughput, higher is better (ratio = client ÷ raw fetch).",
+    "6: time from process start until the client is imported and ready to send (raw fetch: a bare process), lower is better.",
+    "",
+    ...results.flatMap((result) => [section(result), ""]),
+  ].join("\n");
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const mode = args.quick ? "quick" : "full";
+  const plan = PLANS[mode];
+  const started = Date.now();
+  ensureRuntimes();
+  build();
+  const server = await startServer();
+  const results = [];
+  try {
+    for (const runtime of RUNTIMES.filter((r) => !args.only || args.only.includes(r.name))) {
+      try {
+        results.push(await benchRuntime(runtime, server.base, plan, args.clients));
+      } catch (err) {
+        console.error(`[bench] ${runtime.label} failed: ${err.message}`);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const text = document(results, plan, mode, seconds);
+  mkdirSync(join(root, "bench", ".tmp"), { recursive: true });
+  writeFileSync(join(root, "bench", ".tmp", `results-${mode}.json`), JSON.stringify({ plan, results }, null, 1));
+  const out = mode === "full" ? join(root, "bench", "RESULTS.md") : join(root, "bench", ".tmp", "RESULTS-quick.md");
+  writeFileSync(out, text);
+  console.log(`\n${text}\n[bench] written to ${out.slice(root.length + 1)} (${(seconds / 60).toFixed(1)} minutes)`);
+  if (results.length < RUNTIMES.filter((r) => !args.only || args.only.includes(r.name)).length) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(`[bench] ${err.stack ?? err.message}`);
+  process.exitCode = 1;
+});
