@@ -19,6 +19,7 @@ export { type AbstractCookieJar, CookieJar, type CookieInfo, type CookieJarOptio
 export type { DownloadProgress } from "./src/body_source.ts";
 export { type ChunkSource, type ReadUntilOptions, StreamReader } from "./src/stream_reader.ts";
 export type { UploadProgress } from "./src/upload_progress.ts";
+export type { DownloadChecksum, DownloadOptions, DownloadResult } from "./src/download.ts";
 export type { FormFields, RequestData, StreamingBody } from "./src/body.ts";
 export type { HeadersLike } from "./src/headers.ts";
 export type { ParamValue, Params } from "./src/params.ts";

@@ -2,6 +2,7 @@ import type { BasicAuth } from "./auth.ts";
 import type { DownloadProgress } from "./body_source.ts";
 import { type AbstractCookieJar, CookieJar, type CookiesInit, parseSetCookies } from "./cookie_jar.ts";
 import { ClientError } from "./errors/client_error.ts";
+import { type DownloadOptions, type DownloadResult, runDownload } from "./download.ts";
 import { describeRequest, type RequestInfo } from "./errors/request_info.ts";
 import { TooManyRedirects } from "./errors/response.ts";
 import { toClientError } from "./failures.ts";
@@ -208,6 +209,17 @@ export class ClientSession {
   /** OPTIONS `url`. */
   options(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
     return this.request("OPTIONS", url, options);
+  }
+
+  /**
+   * Downloads `url` into a file or a WritableStream without holding the body in
+   * memory. A file is written to `<path>.part` and renamed into place once
+   * complete (and checksum-verified), so a failure never leaves a half-written
+   * file; `resume: true` continues an interrupted one. `total` in the timeout
+   * covers the whole body: large downloads usually want `{ total: 0, sockRead }`.
+   */
+  download(url: string | URL, destination: string | WritableStream<Uint8Array>, options?: DownloadOptions): Promise<DownloadResult> {
+    return runDownload((request) => this.request("GET", url, request), destination, options);
   }
 
   /** Closes the session: later requests fail, and open responses are released. */
