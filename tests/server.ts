@@ -185,9 +185,12 @@ async function serveFile(req: http.IncomingMessage, res: http.ServerResponse, ur
     if (res.destroyed) return;
     sent += block.byteLength;
     if (!res.write(block)) {
-      await new Promise((resolve) => {
-        res.once("drain", resolve);
-        res.once("close", resolve);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done).off("close", done);
+          resolve();
+        };
+        res.on("drain", done).on("close", done);
       });
     }
   }
