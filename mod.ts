@@ -12,7 +12,7 @@
  * @module
  */
 export { ClientSession, type FetchFunction, type MethodOptions, type RaiseForStatus, request, type RequestOptions, type SessionOptions } from "./src/session.ts";
-export { ClientResponse, type JsonOptions, type ResponseInit } from "./src/response.ts";
+export { ClientResponse, type JsonOptions } from "./src/response.ts";
 export { BasicAuth } from "./src/auth.ts";
 export { ClientTimeout, type ClientTimeoutOptions } from "./src/timeout.ts";
 export { type AbstractCookieJar, CookieJar, type CookieInfo, type CookieJarOptions, type CookiesInit, DummyCookieJar } from "./src/cookie_jar.ts";

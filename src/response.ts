@@ -70,7 +70,10 @@ export class ClientResponse {
   #stream: ReadableStream<Uint8Array> | undefined;
   #content: StreamReader | undefined;
 
-  /** Made by the session; not meant to be constructed by users. */
+  /**
+   * Made by the session, which hands over the request's timers and slot.
+   * @ignore
+   */
   constructor(raw: Response, init: ResponseInit) {
     this.raw = raw;
     this.status = raw.status;
@@ -214,11 +217,6 @@ export class ClientResponse {
   /** `await using resp = …` releases the response at the end of the block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.release();
-  }
-
-  /** The body source, for the StreamReader and the download helper. */
-  protected get source(): BodySource {
-    return this.#source;
   }
 
   async #readAll(): Promise<Uint8Array> {

@@ -124,6 +124,7 @@ export class ClientSession {
   readonly #open = new Set<ClientResponse>();
   #closed = false;
 
+  /** A new session; nothing is sent until the first request. See {@link SessionOptions}. */
   constructor(options: SessionOptions = {}) {
     const baseUrl = options.baseUrl === undefined ? undefined : resolveUrl(options.baseUrl, undefined);
     this.#defaults = {

@@ -11,6 +11,7 @@ export class IncompleteReadError extends ClientPayloadError {
   /** How many bytes were asked for. */
   readonly expected: number;
 
+  /** `partial` holds what arrived; `expected` is how many bytes were asked for. */
   constructor(message: string, partial: Uint8Array, expected: number) {
     super(message);
     this.partial = partial;
@@ -26,6 +27,7 @@ export class LineTooLongError extends ClientPayloadError {
   /** The limit that was exceeded, in bytes. */
   readonly maxSize: number;
 
+  /** `maxSize` is the limit in bytes that the line went past. */
   constructor(message: string, maxSize: number) {
     super(message);
     this.maxSize = maxSize;
