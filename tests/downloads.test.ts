@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { WritableStream as PolyfilledWritableStream } from "web-streams-polyfill";
 import { ClientPayloadError, ClientResponseError, ClientSession, type DownloadProgress, type FetchFunction } from "../mod.ts";
 import { fileBytes, startServer } from "./server.ts";
 
@@ -74,6 +75,16 @@ test("download: to a WritableStream, with the SHA-256 computed on the way", asyn
   assert.equal(closed, true);
   assert.equal(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0), SIZE);
   await assert.rejects(session.download(`${server.url}/range/10`, new WritableStream(), { resume: true }), TypeError);
+});
+
+test("download: a polyfilled WritableStream is recognised by shape", async () => {
+  await using session = new ClientSession();
+  let bytes = 0;
+  const sink = new PolyfilledWritableStream<Uint8Array>({ write: (chunk) => void (bytes += chunk.byteLength) });
+  assert.ok(!(sink instanceof WritableStream), "not a native stream");
+  const result = await session.download(`${server.url}/range/${SIZE}`, sink as unknown as WritableStream<Uint8Array>);
+  assert.equal(result.bytes, SIZE);
+  assert.equal(bytes, SIZE);
 });
 
 test("download: a failing WritableStream download aborts the stream", async () => {

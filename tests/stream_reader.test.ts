@@ -138,6 +138,7 @@ test("StreamReader: readUntil() past maxSize is a LineTooLongError; the bytes st
   const content = await contentOf(bytes("0123456789"), bytes("abcdef\nshort\n"));
   await assert.rejects(content.readUntil("\n", { maxSize: 12 }), (err: unknown) => {
     assert.ok(err instanceof LineTooLongError, String(err));
+    assert.ok(err instanceof ClientPayloadError);
     assert.equal(err.maxSize, 12);
     assert.match(err.message, /no separator within maxSize \(12 bytes\)/);
     return true;
