@@ -4,7 +4,7 @@ export interface RequestInfo {
   readonly url: URL;
   /** The HTTP method, upper case. */
   readonly method: string;
-  /** The headers sent (a copy, with `Authorization` redacted). */
+  /** The headers sent on that hop, as sent (auth and cookies included): keep them out of logs. */
   readonly headers: Headers;
 }
 
@@ -13,6 +13,7 @@ export interface RequestInfo {
  * Works on strings that do not parse, so a bad URL can still be named.
  */
 export function redactUrl(url: string | URL): string {
+  if (typeof url !== "string" && !url.username && !url.password) return url.href;
   const text = String(url);
   try {
     const parsed = new URL(text);
