@@ -63,8 +63,10 @@ export function resolveUrl(input: string | URL, base: URL | undefined): URL {
 /** Takes URL credentials out of the URL, as Basic auth (aiohttp's rule). */
 function takeUrlAuth(url: URL): BasicAuth | undefined {
   const auth = BasicAuth.fromUrl(url);
-  url.username = "";
-  url.password = "";
+  if (url.username || url.password) {
+    url.username = "";
+    url.password = "";
+  }
   return auth;
 }
 

@@ -1,10 +1,9 @@
 import { BodySource, type DownloadProgress } from "./body_source.ts";
-import { parseContentType } from "./content_type.ts";
+import { type ContentType, parseContentType } from "./content_type.ts";
 import { isJsonMimeType } from "./content_type.ts";
 import { ClientResponseError, ContentTypeError } from "./errors/response.ts";
 import { describeRequest, type RequestInfo } from "./errors/request_info.ts";
 import { StreamReader } from "./stream_reader.ts";
-import { concatBytes } from "./streams.ts";
 import type { Deadline } from "./timeout.ts";
 import type { CookieInfo } from "./cookie_jar.ts";
 
@@ -65,6 +64,7 @@ export class ClientResponse {
   readonly raw: Response;
 
   readonly #source: BodySource;
+  #contentType: ContentType | undefined;
   #consumer: "buffer" | "stream" | "content" | undefined;
   #bytes: Promise<Uint8Array> | undefined;
   #stream: ReadableStream<Uint8Array> | undefined;
@@ -81,7 +81,7 @@ export class ClientResponse {
     this.requestInfo = init.requestInfo;
     this.method = init.requestInfo.method;
     this.url = new URL(init.requestInfo.url);
-    this.url.hash = "";
+    if (this.url.hash) this.url.hash = "";
     this.headers = raw.headers;
     this.history = init.history;
     this.cookies = init.cookies;
@@ -93,6 +93,7 @@ export class ClientResponse {
       expectedSize: this.#identityLength(),
       onProgress: init.onDownloadProgress,
       onFinish: init.onFinish,
+      collect: () => raw.arrayBuffer(),
     });
     if (!hasBody && raw.body) void raw.body.cancel().catch(() => {});
   }
@@ -104,12 +105,12 @@ export class ClientResponse {
 
   /** The MIME type from Content-Type, lower case; `application/octet-stream` if absent. */
   get contentType(): string {
-    return parseContentType(this.headers.get("content-type")).mimeType;
+    return this.#parsedContentType().mimeType;
   }
 
   /** The `charset` of Content-Type, lower case, if given. */
   get charset(): string | undefined {
-    return parseContentType(this.headers.get("content-type")).charset;
+    return this.#parsedContentType().charset;
   }
 
   /** The Content-Length header as a number, if present and valid. */
@@ -219,10 +220,13 @@ export class ClientResponse {
     return this.release();
   }
 
-  async #readAll(): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
-    for (let chunk = await this.#source.next(); chunk; chunk = await this.#source.next()) chunks.push(chunk);
-    return concatBytes(chunks, this.#source.loaded);
+  #readAll(): Promise<Uint8Array> {
+    return this.#source.readAll();
+  }
+
+  /** Content-Type parsed once: the headers of a fetch response cannot change. */
+  #parsedContentType(): ContentType {
+    return (this.#contentType ??= parseContentType(this.headers.get("content-type")));
   }
 
   #contentTypeMatches(expected: string): boolean {

@@ -166,14 +166,16 @@ export class ClientSession {
       if (response) this.#open.delete(response);
     };
     try {
-      releaseSlot = await this.#limiter.acquire(prepared.url.origin, deadline.signal);
+      const slot = this.#limiter.acquire(prepared.url.origin, deadline.signal);
+      releaseSlot = typeof slot === "function" ? slot : await slot;
       response = await this.#send(prepared, options, deadline, finish);
     } catch (err) {
       finish();
       throw toClientError(err, prepared.method, prepared.url, deadline.abortReason());
     }
     if (!response.closed) this.#open.add(response);
-    await this.#checkStatus(response, options.raiseForStatus ?? this.#raiseForStatus);
+    const check = options.raiseForStatus ?? this.#raiseForStatus;
+    if (check) await this.#checkStatus(response, check);
     return response;
   }
 
