@@ -3,8 +3,8 @@
  * Where a client's time goes: runs one scenario of bench/suite.ts for one
  * client under the runtime's CPU profiler (`--cpu-prof` on Node and Bun) and
  * prints the functions with the most self time, and the inclusive time of
- * aiofetch's own functions. On Deno, which has no `--cpu-prof`, V8's `--prof`
- * log is summarised by Node's `--prof-process`.
+ * aiofetch's own functions. Deno has no `--cpu-prof`: there the profile is
+ * taken over the inspector protocol (bench/inspect.mjs).
  *
  * With `--vs fetch`, the same scenario is profiled for that client too, and the
  * functions whose self time grew most from it to the client are listed: where
@@ -13,10 +13,11 @@
  * Usage: node bench/profile.mjs [--runtime node|node18|deno|bun] [--client aiofetch] [--vs fetch]
  *                               [--scenario sequential|concurrent|postJson|query] [--requests N] [--top N]
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
+import { profileOverInspector } from "./inspect.mjs";
 
 function option(argv, name, fallback) {
   const index = argv.indexOf(name);
@@ -57,21 +58,23 @@ function print(title, map, total, top, filter = () => true) {
   for (const [key, ms] of rows) console.log(`${ms.toFixed(0).padStart(7)} ms ${(100 * ms / total).toFixed(1).padStart(5)} %  ${key}`);
 }
 
-/** Profiles `client` on `scenario`; resolves to the profile's path (or V8 log on Deno) and µs per request. */
+/** Profiles `client` on `scenario`; resolves to the profile's path and µs per request. */
 async function profileClient(runtime, server, client, scenario, requests, dir) {
   const out = join(dir, client.replace(/\W+/g, "_"));
   mkdirSync(out, { recursive: true });
-  const profiled = runtime.name === "deno"
-    ? { ...runtime, args: ["run", `--v8-flags=--prof,--logfile=${join(out, "v8.log")},--no-logfile-per-isolate`, ...runtime.args.slice(1)] }
-    : { ...runtime, args: ["--cpu-prof", `--cpu-prof-dir=${out}`, ...runtime.args] };
   const job = {
     mode: "requests", base: server.base, rounds: 1, warmup: 500, sequential: requests,
     concurrent: { total: requests, inFlight: 64 }, clients: [client], scenarios: [scenario],
   };
-  const result = await runJob(profiled, job, { quiet: true });
+  let result;
+  if (runtime.name === "deno") {
+    const args = ["run", "--inspect-wait", ...runtime.args.slice(1), JSON.stringify({ ...job, linger: true })];
+    result = await profileOverInspector(runtime.cmd, args, join(out, "deno.cpuprofile"));
+  } else {
+    result = await runJob({ ...runtime, args: ["--cpu-prof", `--cpu-prof-dir=${out}`, ...runtime.args] }, job, { quiet: true });
+  }
   const us = result.times[scenario][client][0] * 1000;
   console.log(`${runtime.label}, ${client}, ${scenario}: ${us.toFixed(1)} µs per request over ${requests} requests (profiled)`);
-  if (runtime.name === "deno") return { log: join(out, "v8.log"), us };
   const file = readdirSync(out).find((name) => name.endsWith(".cpuprofile"));
   if (!file) throw new Error(`no .cpuprofile written in ${out}`);
   return { path: join(out, file), us };
@@ -98,13 +101,6 @@ async function main() {
   } finally {
     await server.stop();
   }
-  if (own.log) {
-    for (const run of [own, base].filter(Boolean)) {
-      const processed = spawnSync(process.execPath, ["--prof-process", run.log], { encoding: "utf8", maxBuffer: 1 << 28 });
-      console.log(`\n${run.log}\n${processed.stdout.split("\n").slice(0, top + 40).join("\n")}`);
-    }
-    return;
-  }
   const { self, inclusive, total } = summarizeProfile(JSON.parse(readFileSync(own.path, "utf8")));
   console.log(`profile: ${relative(root, own.path)}, ${total.toFixed(0)} ms sampled`);
   print(`top ${top} functions by self time`, self, total, top);
@@ -118,7 +114,9 @@ async function main() {
   print(`top ${top} functions by self time gained over ${baseline} (per ${requests} requests)`, growth, total, top, (key) => key !== "(idle)");
 }
 
-main().catch((err) => {
-  console.error(`[profile] ${err.stack ?? err.message}`);
-  process.exitCode = 1;
-});
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(`[profile] ${err.stack ?? err.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -242,6 +242,8 @@ async function main(): Promise<void> {
     : job.mode === "download" ? await runDownload(job)
     : await runCold(job);
   process.stdout.write(`BENCH_RESULT ${JSON.stringify({ runtime: runtime(), ...result })}\n`);
+  // Under an inspector, stay alive until the profiler has been stopped (bench/inspect.mjs).
+  if ((job as { linger?: boolean }).linger) await new Promise((resolve) => setTimeout(resolve, 120_000));
 }
 
 main().then(
