@@ -10,13 +10,18 @@
  * functions whose self time grew most from it to the client are listed: where
  * the client's overhead goes.
  *
+ * With `--breakdown`, no profiler: manual timers instead (bench/breakdown.ts),
+ * from raw fetch step by step up to aiofetch, wall and CPU time per request.
+ *
  * Usage: node bench/profile.mjs [--runtime node|node18|deno|bun] [--client aiofetch] [--vs fetch]
  *                               [--scenario sequential|concurrent|postJson|query] [--requests N] [--top N]
+ *        node bench/profile.mjs --breakdown [--runtime …] [--in-flight 1|64] [--requests N] [--rounds N]
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
+import { median } from "./report.mjs";
 import { profileOverInspector } from "./inspect.mjs";
 
 function option(argv, name, fallback) {
@@ -80,9 +85,45 @@ async function profileClient(runtime, server, client, scenario, requests, dir) {
   return { path: join(out, file), us };
 }
 
+/** The steps of bench/breakdown.ts as a table: median µs per request and median ratio to raw fetch. */
+function breakdownTable(times, baseline) {
+  const rows = Object.keys(times.wall).map((name) => {
+    const cell = (kind) => {
+      const ratio = median(times[kind][name].map((value, i) => value / times[kind][baseline][i]));
+      return `${median(times[kind][name]).toFixed(1).padStart(7)} µs ${ratio.toFixed(2).padStart(5)}×`;
+    };
+    return `${name.padEnd(44)} ${cell("wall")}   ${cell("cpu")}`;
+  });
+  return [`${"".padEnd(44)} ${"wall".padStart(16)}   ${"cpu".padStart(16)}`, ...rows].join("\n");
+}
+
+async function breakdown(runtime, argv) {
+  const inFlight = Number(option(argv, "--in-flight", "1"));
+  const job = {
+    requests: Number(option(argv, "--requests", inFlight > 1 ? "5000" : "1500")),
+    rounds: Number(option(argv, "--rounds", "7")),
+    inFlight,
+  };
+  ensureRuntimes();
+  build();
+  const server = await startServer();
+  const stepper = { ...runtime, args: runtime.args.map((arg) => arg.replace(/suite\.(ts|js)$/, "breakdown.$1")) };
+  let result;
+  try {
+    result = await runJob(stepper, { ...job, base: server.base }, { quiet: true });
+  } finally {
+    await server.stop();
+  }
+  console.log(`${runtime.label}: ${job.rounds} rounds of ${job.requests} GETs, ${inFlight} in flight; median per request, ratio to raw fetch in the same round\n`);
+  console.log(breakdownTable(result.network, "raw fetch"));
+  console.log(`\nwithout the network (a fetch that answers at once), reading a Response's text() vs aiofetch's get() + text():\n`);
+  console.log(breakdownTable(result.stub, "raw"));
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   const runtime = RUNTIMES.find((r) => r.name === option(argv, "--runtime", "node"));
+  if (argv.includes("--breakdown")) return breakdown(runtime, argv);
   const client = option(argv, "--client", "aiofetch");
   const baseline = option(argv, "--vs", undefined);
   const scenario = option(argv, "--scenario", "sequential");

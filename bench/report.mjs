@@ -134,3 +134,17 @@ export function targets(analysis) {
   }
   return lines.join("\n");
 }
+
+/** One row per runtime and aiofetch variant: the ratios alone, for a glance across runtimes. */
+export function summary(entries) {
+  const head = ["runtime", "client", ...SCENARIOS.map((scenario) => scenario.title), "5. download", "6. cold start"];
+  const rows = [];
+  for (const { label, analysis } of entries) {
+    for (const name of [AIOFETCH, DUMMY_JAR, "aiofetch .content", ...PEERS]) {
+      const s = analysis.stats[name];
+      if (!s) continue;
+      rows.push([label, name, ...REQUEST_KEYS.map((key) => ratioText(s[key]?.ratio)), ratioText(s.download?.ratio), ratioText(s.cold?.ratio)]);
+    }
+  }
+  return [head, head.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`).join("\n");
+}

@@ -6,14 +6,15 @@
  * bench/RESULTS.md. See bench/README.md.
  *
  * Usage: node bench/run.mjs [--quick] [--only node,node18,deno,bun] [--clients fetch,aiofetch,…]
- *   --quick  a check in under 3 minutes: fewer requests, smaller downloads;
- *            written to bench/.tmp/RESULTS-quick.md instead of bench/RESULTS.md
+ *   --quick     a check in under 3 minutes: fewer requests, smaller downloads;
+ *               written to bench/.tmp/RESULTS-quick.md instead of bench/RESULTS.md
+ *   --rerender  no measuring: the tables again from the last run's bench/.tmp/results-*.json
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
-import { analyse, sizeText, table, targets } from "./report.mjs";
+import { analyse, sizeText, summary, table, targets } from "./report.mjs";
 
 const MiB = 2 ** 20;
 const PLANS = {
@@ -32,7 +33,7 @@ function parseArgs(argv) {
     const index = argv.indexOf(name);
     return index >= 0 ? argv[index + 1]?.split(",") : undefined;
   };
-  return { quick: argv.includes("--quick"), only: option("--only"), clients: option("--clients") };
+  return { quick: argv.includes("--quick"), rerender: argv.includes("--rerender"), only: option("--only"), clients: option("--clients") };
 }
 
 /** `order` rotated by `round`, reversed every other round: each client takes each place in turn. */
@@ -132,22 +133,40 @@ function document(results, plan, mode, seconds) {
     "Each cell: **the median of the per-round ratios to raw fetch**, then the median and min–max over the rounds.",
     "Scenarios 1–4: time per request, lower is better. 5: throughput, higher is better (ratio = client ÷ raw fetch).",
     "6: time from process start until the client is imported and ready to send (raw fetch: a bare process), lower is better.",
+    "Where a target is missed, bench/README.md (\"Where the time goes\") has what the profiles show.",
+    "",
+    "## Summary: ratios to raw fetch",
+    "",
+    summary(results.map((result) => ({ label: result.runtime.label, analysis: analyse(result) }))),
     "",
     ...results.flatMap((result) => [section(result), ""]),
   ].join("\n");
 }
 
+function write(mode, plan, results, seconds) {
+  const text = document(results, plan, mode, seconds);
+  const out = mode === "full" ? join(root, "bench", "RESULTS.md") : join(root, "bench", ".tmp", "RESULTS-quick.md");
+  writeFileSync(out, text);
+  console.log(`\n${text}\n[bench] written to ${out.slice(root.length + 1)} (${(seconds / 60).toFixed(1)} minutes)`);
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const mode = args.quick ? "quick" : "full";
+  const raw = join(root, "bench", ".tmp", `results-${mode}.json`);
+  if (args.rerender) {
+    const saved = JSON.parse(readFileSync(raw, "utf8"));
+    return write(mode, saved.plan, saved.results, saved.seconds);
+  }
   const plan = PLANS[mode];
   const started = Date.now();
   ensureRuntimes();
   build();
   const server = await startServer();
   const results = [];
+  const runtimes = RUNTIMES.filter((r) => !args.only || args.only.includes(r.name));
   try {
-    for (const runtime of RUNTIMES.filter((r) => !args.only || args.only.includes(r.name))) {
+    for (const runtime of runtimes) {
       try {
         results.push(await benchRuntime(runtime, server.base, plan, args.clients));
       } catch (err) {
@@ -158,13 +177,10 @@ async function main() {
     await server.stop();
   }
   const seconds = (Date.now() - started) / 1000;
-  const text = document(results, plan, mode, seconds);
   mkdirSync(join(root, "bench", ".tmp"), { recursive: true });
-  writeFileSync(join(root, "bench", ".tmp", `results-${mode}.json`), JSON.stringify({ plan, results }, null, 1));
-  const out = mode === "full" ? join(root, "bench", "RESULTS.md") : join(root, "bench", ".tmp", "RESULTS-quick.md");
-  writeFileSync(out, text);
-  console.log(`\n${text}\n[bench] written to ${out.slice(root.length + 1)} (${(seconds / 60).toFixed(1)} minutes)`);
-  if (results.length < RUNTIMES.filter((r) => !args.only || args.only.includes(r.name)).length) process.exitCode = 1;
+  writeFileSync(raw, JSON.stringify({ plan, seconds, results }, null, 1));
+  write(mode, plan, results, seconds);
+  if (results.length < runtimes.length) process.exitCode = 1;
 }
 
 main().catch((err) => {
