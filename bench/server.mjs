@@ -20,13 +20,24 @@ function sendText(res, text) {
   res.end(text);
 }
 
+/** Waits for `drain` (or `close`), leaving no listener behind. */
+function drained(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done).off("close", done);
+      resolve();
+    };
+    res.on("drain", done).on("close", done);
+  });
+}
+
 async function sendBytes(res, size) {
   res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
   let left = size;
   while (left > 0 && !res.destroyed) {
     const chunk = left >= CHUNK.length ? CHUNK : CHUNK.subarray(0, left);
     left -= chunk.length;
-    if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+    if (!res.write(chunk)) await drained(res);
   }
   res.end();
 }
