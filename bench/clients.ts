@@ -71,20 +71,20 @@ async function aiofetch(dummyJar: boolean): Promise<Client> {
   };
 }
 
-export const CLIENTS: readonly ClientSpec[] = [
-  {
-    name: "fetch",
-    load: async () => ({
-      getText: async (url) => (await fetch(url)).text(),
-      postJson: async (url, value) => {
-        const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
-        return (await fetch(url, init)).json();
-      },
-      getQuery: async (url, params, headers) => (await fetch(withParams(url, params), { headers })).text(),
-      download: async (url) => drain((await fetch(url)).body!),
-      close: noClose,
-    }),
+/** Raw fetch, the floor a fetch-based client can reach. */
+const rawFetch: Client = {
+  getText: async (url) => (await fetch(url)).text(),
+  postJson: async (url, value) => {
+    const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
+    return (await fetch(url, init)).json();
   },
+  getQuery: async (url, params, headers) => (await fetch(withParams(url, params), { headers })).text(),
+  download: async (url) => drain((await fetch(url)).body!),
+  close: noClose,
+};
+
+export const CLIENTS: readonly ClientSpec[] = [
+  { name: "fetch", load: () => Promise.resolve(rawFetch) },
   { name: "aiofetch", load: () => aiofetch(false) },
   { name: "aiofetch (DummyCookieJar)", load: () => aiofetch(true) },
   {
@@ -148,7 +148,10 @@ export const CLIENTS: readonly ClientSpec[] = [
         postJson: async (url, value) => (await client.post(url, value)).data,
         getQuery: async (url, params, headers) => (await client.get<string>(url, { params, headers, responseType: "text" })).data,
         download: async (url) => drainIterable((await client.get(url, { responseType: "stream" })).data),
-        close: async () => agent.destroy(),
+        close: () => {
+          agent.destroy();
+          return Promise.resolve();
+        },
       };
     },
   },

@@ -25,7 +25,7 @@ export function profileOverInspector(cmd, args, outFile) {
       socket.send(JSON.stringify({ id, method, params }));
     });
     let stderr = "";
-    child.stderr.on("data", async (data) => {
+    child.stderr.on("data", (data) => {
       stderr += data;
       const url = /ws:\/\/[^\s]+/.exec(stderr)?.[0];
       if (!url || socket) return;

@@ -8,6 +8,7 @@
  * Usage: node bench/run.mjs [--quick] [--only node,node18,deno,bun] [--clients fetch,aiofetch,…]
  *   --quick     a check in under 3 minutes: fewer requests, smaller downloads;
  *               written to bench/.tmp/RESULTS-quick.md instead of bench/RESULTS.md
+ *               (as is a run limited by --only or --clients, to RESULTS-partial.md)
  *   --rerender  no measuring: the tables again from the last run's bench/.tmp/results-*.json
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -124,7 +125,7 @@ function document(results, plan, mode, seconds) {
   return [
     "# Benchmark results",
     "",
-    `\`npm run bench${mode === "quick" ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${(seconds / 60).toFixed(1)} minutes.`,
+    `\`npm run bench${{ full: "", quick: " -- --quick", partial: " -- --only/--clients …" }[mode]}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${(seconds / 60).toFixed(1)} minutes.`,
     "",
     `- Machine: ${machine()}; shared with other work, so only ratios within a round are compared.`,
     `- Runtimes: ${versions}.`,
@@ -143,22 +144,23 @@ function document(results, plan, mode, seconds) {
   ].join("\n");
 }
 
+/** Only a full run of every runtime and client is written to bench/RESULTS.md. */
 function write(mode, plan, results, seconds) {
   const text = document(results, plan, mode, seconds);
-  const out = mode === "full" ? join(root, "bench", "RESULTS.md") : join(root, "bench", ".tmp", "RESULTS-quick.md");
+  const out = join(root, "bench", ...(mode === "full" ? ["RESULTS.md"] : [".tmp", `RESULTS-${mode}.md`]));
   writeFileSync(out, text);
   console.log(`\n${text}\n[bench] written to ${out.slice(root.length + 1)} (${(seconds / 60).toFixed(1)} minutes)`);
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const mode = args.quick ? "quick" : "full";
+  const mode = args.quick ? "quick" : args.only || args.clients ? "partial" : "full";
   const raw = join(root, "bench", ".tmp", `results-${mode}.json`);
   if (args.rerender) {
     const saved = JSON.parse(readFileSync(raw, "utf8"));
     return write(mode, saved.plan, saved.results, saved.seconds);
   }
-  const plan = PLANS[mode];
+  const plan = PLANS[mode === "quick" ? "quick" : "full"];
   const started = Date.now();
   ensureRuntimes();
   build();
