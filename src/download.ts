@@ -12,6 +12,7 @@ import { type HeadersLike, mergeHeaders } from "./headers.ts";
 import type { ClientResponse } from "./response.ts";
 import { fileSize, type FileSink, openFileSink, readFilePieces, readTextFile, removeFile, renameFile, writeFileAtomic } from "./runtime/fs.ts";
 import { createSha256, type Sha256 } from "./runtime/hash.ts";
+import { isWritableStreamLike } from "./streams.ts";
 import type { RequestOptions } from "./session.ts";
 
 /** A checksum verified while the body streams. */
@@ -52,10 +53,6 @@ export type DownloadSend = (options: RequestOptions) => Promise<ClientResponse>;
 interface Partial {
   offset: number;
   validator: string;
-}
-
-function isWritableStreamLike(value: unknown): value is WritableStream<Uint8Array> {
-  return typeof value === "object" && value !== null && typeof (value as WritableStream).getWriter === "function";
 }
 
 /** A strong ETag, else Last-Modified: what If-Range may carry (weak ETags may not). */

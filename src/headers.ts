@@ -61,6 +61,13 @@ export function addAutoHeaders(headers: Headers, skip: ReadonlySet<string>): voi
   }
 }
 
+/** The Content-Length header as a number, if present and a valid size. */
+export function contentLengthOf(headers: Headers): number | undefined {
+  const value = headers.get("content-length");
+  const length = value === null ? NaN : Number(value);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
 /** Lower-cased header names, for `skipAutoHeaders`. */
 export function headerNameSet(names: Iterable<string> | undefined): Set<string> {
   return new Set(Array.from(names ?? [], (name) => name.toLowerCase()));

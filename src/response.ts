@@ -1,6 +1,6 @@
 import { BodySource, type DownloadProgress } from "./body_source.ts";
-import { type ContentType, parseContentType } from "./content_type.ts";
-import { isJsonMimeType } from "./content_type.ts";
+import { type ContentType, isJsonMimeType, parseContentType } from "./content_type.ts";
+import { contentLengthOf } from "./headers.ts";
 import { ClientResponseError, ContentTypeError } from "./errors/response.ts";
 import { describeRequest, type RequestInfo } from "./errors/request_info.ts";
 import { StreamReader } from "./stream_reader.ts";
@@ -115,9 +115,7 @@ export class ClientResponse {
 
   /** The Content-Length header as a number, if present and valid. */
   get contentLength(): number | undefined {
-    const value = this.headers.get("content-length");
-    const length = value === null ? NaN : Number(value);
-    return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    return contentLengthOf(this.headers);
   }
 
   /** Throws a {@link ClientResponseError} for a status ≥ 400; the body stays readable. */
@@ -137,7 +135,7 @@ export class ClientResponse {
     if (this.#bytes) return this.#bytes;
     if (this.#consumer && this.#consumer !== "buffer") return Promise.reject(this.#usedError("read()"));
     this.#consumer = "buffer";
-    return (this.#bytes = this.#readAll());
+    return (this.#bytes = this.#source.readAll());
   }
 
   /**
@@ -218,10 +216,6 @@ export class ClientResponse {
   /** `await using resp = …` releases the response at the end of the block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.release();
-  }
-
-  #readAll(): Promise<Uint8Array> {
-    return this.#source.readAll();
   }
 
   /** Content-Type parsed once: the headers of a fetch response cannot change. */

@@ -9,6 +9,11 @@ export function isReadableStreamLike(value: unknown): value is ReadableStream<Ui
   return typeof value === "object" && value !== null && typeof (value as ReadableStream).getReader === "function";
 }
 
+/** True for anything with a `getWriter()`: native or polyfilled WritableStreams. */
+export function isWritableStreamLike(value: unknown): value is WritableStream<Uint8Array> {
+  return typeof value === "object" && value !== null && typeof (value as WritableStream).getWriter === "function";
+}
+
 /** True for async iterables (async generators, Node readables, …). */
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === "object" && value !== null &&

@@ -5,6 +5,7 @@
  * the count follows the socket to within its buffers.
  */
 import type { EncodedBody } from "./body.ts";
+import { contentLengthOf } from "./headers.ts";
 import { isReadableStreamLike } from "./streams.ts";
 
 /** Upload progress, reported each time fetch takes a chunk of the request body. */
@@ -43,18 +44,13 @@ function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {
   }, { highWaterMark: 0 });
 }
 
-function declaredLength(headers: Headers): number | undefined {
-  const value = Number(headers.get("content-length") ?? NaN);
-  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-}
-
 /**
  * A fresh stream of `value` and its size if known. Blobs and FormData go
  * through the runtime's own encoder (`new Response(value)`), which streams a
  * Blob's bytes and gives FormData its multipart boundary.
  */
 function streamOf(value: BodyInit, headers: Headers): { stream: ReadableStream<Uint8Array>; total: number | undefined } {
-  if (isReadableStreamLike(value)) return { stream: value, total: declaredLength(headers) };
+  if (isReadableStreamLike(value)) return { stream: value, total: contentLengthOf(headers) };
   if (typeof value === "string" || ArrayBuffer.isView(value)) {
     const bytes = typeof value === "string" ? encoder.encode(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
     return { stream: sliced(bytes), total: bytes.byteLength };
