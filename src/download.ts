@@ -166,7 +166,7 @@ class PartFile {
   async start(send: DownloadSend, userHeaders: HeadersLike | undefined): Promise<{ response: ClientResponse; offset: number; complete: boolean }> {
     let partial = this.#resume ? await this.#partial() : undefined;
     for (;;) {
-      const headers = mergeHeaders("download", userHeaders, {
+      const headers = mergeHeaders(() => "download", userHeaders, {
         ...(this.#resume ? { "accept-encoding": "identity" } : {}),
         ...(partial ? { range: `bytes=${partial.offset}-`, "if-range": partial.validator } : {}),
       });

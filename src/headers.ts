@@ -25,9 +25,9 @@ function entriesOf(init: HeadersLike): Iterable<[string, string | undefined]> {
  * Checks names and values for CR, LF and NUL before anything is sent:
  * header injection is refused with the offending header named.
  */
-export function checkHeader(name: string, value: string, what: string): void {
+function checkHeader(name: string, value: string, what: () => string): void {
   if (FORBIDDEN.test(name) || FORBIDDEN.test(value)) {
-    throw new TypeError(`${what}: header ${JSON.stringify(name)} contains CR, LF or NUL`);
+    throw new TypeError(`${what()}: header ${JSON.stringify(name)} contains CR, LF or NUL`);
   }
 }
 
@@ -35,7 +35,7 @@ export function checkHeader(name: string, value: string, what: string): void {
  * Lays `layers` over each other, later ones replacing earlier ones key by key
  * (aiohttp's rule for session and request headers). Validates every header.
  */
-export function mergeHeaders(what: string, ...layers: Array<HeadersLike | undefined>): Headers {
+export function mergeHeaders(what: () => string, ...layers: Array<HeadersLike | undefined>): Headers {
   const merged = new Headers();
   for (const layer of layers) {
     if (!layer) continue;

@@ -70,9 +70,9 @@ function takeUrlAuth(url: URL): BasicAuth | undefined {
   return auth;
 }
 
-function encodeBody(what: string, shape: RequestShape, serialize: (value: unknown) => string): EncodedBody | undefined {
+function encodeBody(what: () => string, shape: RequestShape, serialize: (value: unknown) => string): EncodedBody | undefined {
   if (shape.data !== undefined && shape.json !== undefined) {
-    throw new TypeError(`${what}: data and json cannot be used together`);
+    throw new TypeError(`${what()}: data and json cannot be used together`);
   }
   if (shape.json !== undefined) return encodeJson(shape.json, serialize);
   if (shape.data !== undefined && shape.data !== null) return encodeData(shape.data);
@@ -88,14 +88,15 @@ export function prepareRequest(defaults: RequestDefaults, method: string, input:
   const verb = String(method).toUpperCase();
   if (!TOKEN.test(verb)) throw new TypeError(`invalid HTTP method ${JSON.stringify(method)}`);
   const url = resolveUrl(input, defaults.baseUrl);
-  const what = describeRequest(verb, url);
+  // Named in error messages only, so built only when one is thrown.
+  const what = () => describeRequest(verb, url);
   const urlAuth = takeUrlAuth(url);
   appendParams(url, shape.params);
-  if (urlAuth && shape.auth) throw new TypeError(`${what}: credentials in the URL and the auth option cannot be combined`);
+  if (urlAuth && shape.auth) throw new TypeError(`${what()}: credentials in the URL and the auth option cannot be combined`);
   const headers = mergeHeaders(what, defaults.headers, shape.headers);
   const explicitAuth = shape.auth ?? urlAuth;
   if (explicitAuth && headers.has("authorization")) {
-    throw new TypeError(`${what}: an Authorization header cannot be combined with auth or URL credentials`);
+    throw new TypeError(`${what()}: an Authorization header cannot be combined with auth or URL credentials`);
   }
   const auth = explicitAuth ?? (headers.has("authorization") ? undefined : defaults.auth);
   const body = encodeBody(what, shape, defaults.jsonSerialize);

@@ -9,8 +9,8 @@ import type { CookieInfo } from "./cookie_jar.ts";
 
 /** What the session hands a {@link ClientResponse} when it creates one. */
 export interface ResponseInit {
-  /** The request as sent. */
-  requestInfo: RequestInfo;
+  /** The request as sent; the response copies its URL when asked for it. */
+  sent: RequestInfo;
   /** The redirect responses before this one, oldest first. */
   history: readonly ClientResponse[];
   /** The request's timers; the response clears them when its body is over. */
@@ -36,6 +36,8 @@ export interface JsonOptions {
   contentType?: string | null;
 }
 
+/** Decoding without `stream: true` keeps no state, so one UTF-8 decoder serves every response. */
+const UTF8 = new TextDecoder();
 const NO_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
@@ -48,14 +50,10 @@ export class ClientResponse {
   readonly status: number;
   /** The status text (reason phrase) the server sent. */
   readonly reason: string;
-  /** The final URL (after redirects), without fragment. */
-  readonly url: URL;
   /** The request method, upper case. */
   readonly method: string;
   /** The response headers. */
   readonly headers: Headers;
-  /** The request that produced this response, as sent. */
-  readonly requestInfo: RequestInfo;
   /** The redirect responses before this one, oldest first; empty without redirects. */
   readonly history: readonly ClientResponse[];
   /** The cookies this response set (name → value and attributes). */
@@ -63,6 +61,9 @@ export class ClientResponse {
   /** The runtime's own `Response`; its body belongs to this object, so don't read it. */
   readonly raw: Response;
 
+  readonly #sent: RequestInfo;
+  #url: URL | undefined;
+  #requestInfo: RequestInfo | undefined;
   readonly #source: BodySource;
   #contentType: ContentType | undefined;
   #consumer: "buffer" | "stream" | "content" | undefined;
@@ -78,16 +79,14 @@ export class ClientResponse {
     this.raw = raw;
     this.status = raw.status;
     this.reason = raw.statusText;
-    this.requestInfo = init.requestInfo;
-    this.method = init.requestInfo.method;
-    this.url = new URL(init.requestInfo.url);
-    if (this.url.hash) this.url.hash = "";
+    this.#sent = init.sent;
+    this.method = init.sent.method;
     this.headers = raw.headers;
     this.history = init.history;
     this.cookies = init.cookies;
     const hasBody = this.method !== "HEAD" && !NO_BODY_STATUSES.has(this.status);
     this.#source = new BodySource(hasBody ? raw.body : null, {
-      what: describeRequest(this.method, this.url),
+      describe: () => describeRequest(this.method, this.url),
       deadline: init.deadline,
       maxBodySize: init.maxBodySize,
       expectedSize: this.#identityLength(),
@@ -96,6 +95,21 @@ export class ClientResponse {
       collect: () => raw.arrayBuffer(),
     });
     if (!hasBody && raw.body) void raw.body.cancel().catch(() => {});
+  }
+
+  /** The final URL (after redirects), without fragment. */
+  get url(): URL {
+    if (!this.#url) {
+      // Made on demand: most responses are never asked for it.
+      this.#url = new URL(this.#sent.url);
+      if (this.#url.hash) this.#url.hash = "";
+    }
+    return this.#url;
+  }
+
+  /** The request that produced this response, as sent. */
+  get requestInfo(): RequestInfo {
+    return (this.#requestInfo ??= { url: new URL(this.#sent.url), method: this.method, headers: this.#sent.headers });
   }
 
   /** True when the status is below 400 (aiohttp's rule; fetch's `ok` stops at 299). */
@@ -144,9 +158,9 @@ export class ClientResponse {
    */
   async text(encoding?: string): Promise<string> {
     const label = encoding ?? this.charset ?? "utf-8";
-    let decoder: TextDecoder;
+    let decoder = UTF8;
     try {
-      decoder = new TextDecoder(label);
+      if (label !== "utf-8") decoder = new TextDecoder(label);
     } catch (err) {
       throw new TypeError(`${describeRequest(this.method, this.url)}: unknown text encoding ${JSON.stringify(label)}`, { cause: err });
     }

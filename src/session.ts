@@ -3,7 +3,7 @@ import type { DownloadProgress } from "./body_source.ts";
 import { type AbstractCookieJar, CookieJar, type CookiesInit, parseSetCookies } from "./cookie_jar.ts";
 import { ClientError } from "./errors/client_error.ts";
 import { type DownloadOptions, type DownloadResult, runDownload } from "./download.ts";
-import { describeRequest, type RequestInfo } from "./errors/request_info.ts";
+import { describeRequest } from "./errors/request_info.ts";
 import { TooManyRedirects } from "./errors/response.ts";
 import { toClientError } from "./failures.ts";
 import { headerNameSet, type HeadersLike } from "./headers.ts";
@@ -85,25 +85,13 @@ export interface SessionOptions {
 /** Options of the shortcut methods: like {@link RequestOptions}. */
 export type MethodOptions = RequestOptions;
 
-interface Hop {
-  method: string;
-  url: URL;
-  headers: Headers;
-}
-
 const defaultFetch: FetchFunction = (input, init) => globalThis.fetch(input, init);
 
-function requestInfoOf(hop: Hop): RequestInfo {
-  return { url: new URL(hop.url), method: hop.method, headers: hop.headers };
-}
-
-function withCookies(headers: Headers, jarCookies: Record<string, string>, own: CookiesInit | undefined): void {
+/** The Cookie header's addition: the jar's cookies for the URL, then the request's own; `undefined` if none. */
+function cookieLine(jarCookies: Record<string, string>, own: CookiesInit | undefined): string | undefined {
   const pairs = Object.entries(jarCookies);
   if (own) pairs.push(...(Symbol.iterator in own ? own as Iterable<[string, string]> : Object.entries(own)));
-  if (!pairs.length) return;
-  const line = pairs.map(([name, value]) => `${name}=${value}`).join("; ");
-  const existing = headers.get("cookie");
-  headers.set("cookie", existing ? `${existing}; ${line}` : line);
+  return pairs.length ? pairs.map(([name, value]) => `${name}=${value}`).join("; ") : undefined;
 }
 
 /**
@@ -243,14 +231,17 @@ export class ClientSession {
     const history: ClientResponse[] = [];
     const follow = options.allowRedirects ?? true;
     const maxRedirects = options.maxRedirects ?? 10;
-    let { method, url, body, auth } = prepared;
-    const headers = prepared.headers;
+    let { method, url, body, auth, headers } = prepared;
     let ownCookies = options.cookies;
     for (;;) {
-      const sent = new Headers(headers);
+      const cookies = cookieLine(this.cookieJar.filterCookies(url), ownCookies);
+      // The prepared headers go out as they are unless this hop adds to them.
+      const sent = auth || cookies || options.onUploadProgress ? new Headers(headers) : headers;
       if (auth) sent.set("authorization", auth.encode());
-      withCookies(sent, this.cookieJar.filterCookies(url), ownCookies);
-      const hop: Hop = { method, url, headers: sent };
+      if (cookies) {
+        const existing = sent.get("cookie");
+        sent.set("cookie", existing ? `${existing}; ${cookies}` : cookies);
+      }
       const raw = await this.#fetch(url, {
         method,
         headers: sent,
@@ -264,7 +255,7 @@ export class ClientSession {
       const location = follow && REDIRECT_STATUSES.has(raw.status) ? raw.headers.get("location") : null;
       const final = location === null;
       const response = new ClientResponse(raw, {
-        requestInfo: requestInfoOf(hop),
+        sent: { method, url, headers: sent },
         history: final ? history : [],
         deadline: final ? deadline : undefined,
         maxBodySize: options.maxBodySize ?? this.#maxBodySize,
@@ -284,6 +275,8 @@ export class ClientSession {
           headers: response.headers,
         });
       }
+      // What the last hop sent stays as it was in its requestInfo.
+      if (sent === headers) headers = new Headers(headers);
       const next = nextHop(raw.status, location, url, method, body, headers);
       if (next.crossOrigin) {
         for (const name of ["authorization", "cookie", "proxy-authorization"]) headers.delete(name);

@@ -52,21 +52,28 @@ function checkField(name: string, value: number | undefined): number | undefined
  */
 export class Deadline {
   readonly #controller = new AbortController();
-  readonly #what: string;
+  readonly #method: string;
+  readonly #url: URL;
   readonly #timeout: ClientTimeout;
   readonly #userSignal: AbortSignal | undefined;
   #totalTimer: TimerHandle | undefined;
   #connectTimer: TimerHandle | undefined;
   #onUserAbort: (() => void) | undefined;
+  /**
+   * Called right after the signal aborts (the response body's reader sets it):
+   * one callback rather than an event listener, which costs more per request.
+   */
+  onAbort: (() => void) | undefined;
 
   constructor(timeout: ClientTimeout, method: string, url: URL, userSignal?: AbortSignal) {
     this.#timeout = timeout;
-    this.#what = describeRequest(method, url);
+    this.#method = method;
+    this.#url = url;
     this.#userSignal = userSignal;
     if (userSignal) {
       if (userSignal.aborted) this.#controller.abort(userSignal.reason);
       else {
-        this.#onUserAbort = () => this.#controller.abort(userSignal.reason);
+        this.#onUserAbort = () => this.#abort(userSignal.reason);
         userSignal.addEventListener("abort", this.#onUserAbort, { once: true });
       }
     }
@@ -126,7 +133,12 @@ export class Deadline {
 
   #fire(type: typeof ServerTimeoutError, field: string, ms: number): void {
     if (this.#controller.signal.aborted) return;
-    this.#controller.abort(new type(`${this.#what}: timed out (ClientTimeout.${field} = ${ms} ms)`));
+    this.#abort(new type(`${describeRequest(this.#method, this.#url)}: timed out (ClientTimeout.${field} = ${ms} ms)`));
     this.finish();
+  }
+
+  #abort(reason: unknown): void {
+    this.#controller.abort(reason);
+    this.onAbort?.();
   }
 }

@@ -54,6 +54,22 @@ for (const status of [301, 302, 303]) {
   });
 }
 
+test("each hop's requestInfo keeps the headers that hop sent", async () => {
+  await using session = new ClientSession();
+  const resp = await session.post(redirectTo(`${other.url}/anything`, 303), {
+    json: { a: 1 },
+    headers: { authorization: "Bearer t", "x-kept": "1" },
+  });
+  await resp.release();
+  const first = resp.history[0]!.requestInfo.headers;
+  assert.equal(first.get("content-type"), "application/json");
+  assert.equal(first.get("authorization"), "Bearer t");
+  assert.equal(resp.requestInfo.headers.get("content-type"), null);
+  assert.equal(resp.requestInfo.headers.get("authorization"), null, "dropped across origins");
+  assert.equal(resp.requestInfo.headers.get("x-kept"), "1");
+  assert.notEqual(resp.requestInfo.url.href, resp.history[0]!.requestInfo.url.href);
+});
+
 test("303 turns PUT into GET; 301/302 keep PUT with its body", async () => {
   await using session = new ClientSession();
   const see = (await (await session.put(redirectTo("/anything", 303), { data: "x" })).json()) as Echo;
