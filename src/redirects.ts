@@ -2,6 +2,7 @@ import { ClientPayloadError } from "./errors/payload.ts";
 import { describeRequest } from "./errors/request_info.ts";
 import { InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError } from "./errors/url.ts";
 import type { EncodedBody } from "./body.ts";
+import type { HeaderRecord } from "./headers.ts";
 
 /** The statuses that are followed (aiohttp's set). */
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
@@ -38,7 +39,7 @@ function resolveLocation(location: string, current: URL, method: string): URL {
  * 307/308 keep method and body, and a body that cannot be sent twice fails.
  * Removes the body's headers from `headers` when the body is dropped.
  */
-export function nextHop(status: number, location: string, current: URL, method: string, body: EncodedBody | undefined, headers: Headers): RedirectHop {
+export function nextHop(status: number, location: string, current: URL, method: string, body: EncodedBody | undefined, headers: HeaderRecord): RedirectHop {
   const url = resolveLocation(location, current, method);
   const toGet = (status === 303 && method !== "HEAD") || ((status === 301 || status === 302) && method === "POST");
   let nextBody = body;
@@ -46,7 +47,7 @@ export function nextHop(status: number, location: string, current: URL, method: 
   if (toGet) {
     nextMethod = "GET";
     nextBody = undefined;
-    for (const name of BODY_HEADERS) headers.delete(name);
+    for (const name of BODY_HEADERS) delete headers[name];
   } else if (body && !body.replayable) {
     throw new ClientPayloadError(
       `${describeRequest(method, current)}: a ${status} redirect needs the body sent again, but a one-shot stream cannot be replayed; send bytes, a string, a Blob or FormData instead`,

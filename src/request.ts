@@ -2,7 +2,7 @@ import { BasicAuth } from "./auth.ts";
 import { encodeData, encodeJson, type EncodedBody, type RequestData } from "./body.ts";
 import { InvalidUrlClientError, NonHttpUrlClientError } from "./errors/url.ts";
 import { describeRequest } from "./errors/request_info.ts";
-import { addAutoHeaders, headerNameSet, type HeadersLike, mergeHeaders } from "./headers.ts";
+import { addAutoHeaders, type HeaderRecord, headerNameSet, type HeadersLike, mergeHeaders, TOKEN } from "./headers.ts";
 import { appendParams, type Params } from "./params.ts";
 
 /** The session-wide settings a request is prepared with. */
@@ -37,14 +37,12 @@ export interface PreparedRequest {
   /** The absolute URL, params applied, credentials stripped. */
   url: URL;
   /** Headers to send, before auth and cookies. */
-  headers: Headers;
+  headers: HeaderRecord;
   /** The encoded body, if any. */
   body: EncodedBody | undefined;
   /** The Basic auth to send, if any. */
   auth: BasicAuth | undefined;
 }
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Parses the URL against the base URL; only http and https are accepted. */
 export function resolveUrl(input: string | URL, base: URL | undefined): URL {
@@ -95,12 +93,12 @@ export function prepareRequest(defaults: RequestDefaults, method: string, input:
   if (urlAuth && shape.auth) throw new TypeError(`${what()}: credentials in the URL and the auth option cannot be combined`);
   const headers = mergeHeaders(what, defaults.headers, shape.headers);
   const explicitAuth = shape.auth ?? urlAuth;
-  if (explicitAuth && headers.has("authorization")) {
+  if (explicitAuth && "authorization" in headers) {
     throw new TypeError(`${what()}: an Authorization header cannot be combined with auth or URL credentials`);
   }
-  const auth = explicitAuth ?? (headers.has("authorization") ? undefined : defaults.auth);
+  const auth = explicitAuth ?? ("authorization" in headers ? undefined : defaults.auth);
   const body = encodeBody(what, shape, defaults.jsonSerialize);
-  if (body?.contentType && !headers.has("content-type")) headers.set("content-type", body.contentType);
+  if (body?.contentType && !("content-type" in headers)) headers["content-type"] = body.contentType;
   // A request's list adds to the session's, as in aiohttp.
   const skip = shape.skipAutoHeaders
     ? new Set([...defaults.skipAutoHeaders, ...headerNameSet(shape.skipAutoHeaders)])

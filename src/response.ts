@@ -1,6 +1,6 @@
 import { BodySource, type DownloadProgress } from "./body_source.ts";
 import { type ContentType, isJsonMimeType, parseContentType } from "./content_type.ts";
-import { contentLengthOf } from "./headers.ts";
+import { contentLengthOf, type HeaderRecord, headersInit } from "./headers.ts";
 import { ClientResponseError, ContentTypeError } from "./errors/response.ts";
 import { describeRequest, type RequestInfo } from "./errors/request_info.ts";
 import { StreamReader } from "./stream_reader.ts";
@@ -9,8 +9,8 @@ import type { CookieInfo } from "./cookie_jar.ts";
 
 /** What the session hands a {@link ClientResponse} when it creates one. */
 export interface ResponseInit {
-  /** The request as sent; the response copies its URL when asked for it. */
-  sent: RequestInfo;
+  /** The request as sent; `requestInfo` and `url` are made from it when asked for. */
+  sent: SentRequest;
   /** The redirect responses before this one, oldest first. */
   history: readonly ClientResponse[];
   /** The request's timers; the response clears them when its body is over. */
@@ -23,6 +23,13 @@ export interface ResponseInit {
   cookies: Record<string, CookieInfo>;
   /** Frees what the request holds (its concurrency slot, its timers); called once. */
   onFinish: () => void;
+}
+
+/** One hop as it went to fetch. */
+export interface SentRequest {
+  method: string;
+  url: URL;
+  headers: HeaderRecord;
 }
 
 /** Options of {@link ClientResponse.json}. */
@@ -61,7 +68,7 @@ export class ClientResponse {
   /** The runtime's own `Response`; its body belongs to this object, so don't read it. */
   readonly raw: Response;
 
-  readonly #sent: RequestInfo;
+  readonly #sent: SentRequest;
   #url: URL | undefined;
   #requestInfo: RequestInfo | undefined;
   readonly #source: BodySource;
@@ -109,7 +116,7 @@ export class ClientResponse {
 
   /** The request that produced this response, as sent. */
   get requestInfo(): RequestInfo {
-    return (this.#requestInfo ??= { url: new URL(this.#sent.url), method: this.method, headers: this.#sent.headers });
+    return (this.#requestInfo ??= { url: new URL(this.#sent.url), method: this.method, headers: new Headers(headersInit(this.#sent.headers)) });
   }
 
   /** True when the status is below 400 (aiohttp's rule; fetch's `ok` stops at 299). */

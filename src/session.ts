@@ -6,7 +6,7 @@ import { type DownloadOptions, type DownloadResult, runDownload } from "./downlo
 import { describeRequest } from "./errors/request_info.ts";
 import { TooManyRedirects } from "./errors/response.ts";
 import { toClientError } from "./failures.ts";
-import { headerNameSet, type HeadersLike } from "./headers.ts";
+import { copyHeaders, headerNameSet, type HeadersLike, headersInit } from "./headers.ts";
 import { Limiter } from "./limits.ts";
 import { nextHop, REDIRECT_STATUSES } from "./redirects.ts";
 import { type PreparedRequest, prepareRequest, type RequestDefaults, type RequestShape, resolveUrl } from "./request.ts";
@@ -85,7 +85,8 @@ export interface SessionOptions {
 /** Options of the shortcut methods: like {@link RequestOptions}. */
 export type MethodOptions = RequestOptions;
 
-const defaultFetch: FetchFunction = (input, init) => globalThis.fetch(input, init);
+// The URL goes as text: Deno and Bun take a string in faster than a URL object.
+const defaultFetch: FetchFunction = (input, init) => globalThis.fetch(input.href, init);
 
 /** The Cookie header's addition: the jar's cookies for the URL, then the request's own; `undefined` if none. */
 function cookieLine(jarCookies: Record<string, string>, own: CookiesInit | undefined): string | undefined {
@@ -236,15 +237,12 @@ export class ClientSession {
     for (;;) {
       const cookies = cookieLine(this.cookieJar.filterCookies(url), ownCookies);
       // The prepared headers go out as they are unless this hop adds to them.
-      const sent = auth || cookies || options.onUploadProgress ? new Headers(headers) : headers;
-      if (auth) sent.set("authorization", auth.encode());
-      if (cookies) {
-        const existing = sent.get("cookie");
-        sent.set("cookie", existing ? `${existing}; ${cookies}` : cookies);
-      }
+      const sent = auth || cookies || options.onUploadProgress ? copyHeaders(headers) : headers;
+      if (auth) sent.authorization = auth.encode();
+      if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
       const raw = await this.#fetch(url, {
         method,
-        headers: sent,
+        headers: headersInit(sent),
         ...hopBody(body, sent, options.onUploadProgress),
         redirect: "manual",
         signal: deadline.signal,
@@ -276,10 +274,10 @@ export class ClientSession {
         });
       }
       // What the last hop sent stays as it was in its requestInfo.
-      if (sent === headers) headers = new Headers(headers);
+      if (sent === headers) headers = copyHeaders(headers);
       const next = nextHop(raw.status, location, url, method, body, headers);
       if (next.crossOrigin) {
-        for (const name of ["authorization", "cookie", "proxy-authorization"]) headers.delete(name);
+        for (const name of ["authorization", "cookie", "proxy-authorization"]) delete headers[name];
         ownCookies = undefined;
         // aiohttp re-sends the session's own auth elsewhere only when there is no base URL.
         if (!(auth && auth === this.#defaults.auth && !this.#defaults.baseUrl)) auth = undefined;

@@ -5,7 +5,7 @@
  * the count follows the socket to within its buffers.
  */
 import type { EncodedBody } from "./body.ts";
-import { contentLengthOf } from "./headers.ts";
+import { contentLengthOf, type HeaderRecord } from "./headers.ts";
 import { isReadableStreamLike } from "./streams.ts";
 
 /** Upload progress, reported each time fetch takes a chunk of the request body. */
@@ -49,7 +49,7 @@ function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * through the runtime's own encoder (`new Response(value)`), which streams a
  * Blob's bytes and gives FormData its multipart boundary.
  */
-function streamOf(value: BodyInit, headers: Headers): { stream: ReadableStream<Uint8Array>; total: number | undefined } {
+function streamOf(value: BodyInit, headers: HeaderRecord): { stream: ReadableStream<Uint8Array>; total: number | undefined } {
   if (isReadableStreamLike(value)) return { stream: value, total: contentLengthOf(headers) };
   if (typeof value === "string" || ArrayBuffer.isView(value)) {
     const bytes = typeof value === "string" ? encoder.encode(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
@@ -57,7 +57,7 @@ function streamOf(value: BodyInit, headers: Headers): { stream: ReadableStream<U
   }
   const encoded = new Response(value);
   const type = encoded.headers.get("content-type");
-  if (type && !headers.has("content-type")) headers.set("content-type", type);
+  if (type && !("content-type" in headers)) headers["content-type"] = type;
   return { stream: encoded.body!, total: value instanceof Blob ? value.size : undefined };
 }
 
@@ -87,10 +87,10 @@ function counted(source: ReadableStream<Uint8Array>, total: number | undefined, 
  * size is known: Node and Bun send it; Deno sends every stream chunked.
  * Sets Content-Length and (for FormData) Content-Type in `headers`.
  */
-export function hopBody(body: EncodedBody | undefined, headers: Headers, onProgress: ((progress: UploadProgress) => void) | undefined): HopBody {
+export function hopBody(body: EncodedBody | undefined, headers: HeaderRecord, onProgress: ((progress: UploadProgress) => void) | undefined): HopBody {
   if (!body) return { body: null };
   if (!onProgress) return body.replayable ? { body: body.body } : { body: body.body, duplex: "half" };
   const { stream, total } = streamOf(body.body, headers);
-  if (total !== undefined) headers.set("content-length", String(total));
+  if (total !== undefined) headers["content-length"] = String(total);
   return { body: counted(stream, total, onProgress), duplex: "half" };
 }
