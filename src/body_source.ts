@@ -148,7 +148,13 @@ export class BodySource {
     }
     if (onProgress) {
       const seconds = Math.max((Date.now() - this.#startedAt) / 1000, 1e-3);
-      onProgress({ loaded: this.loaded, total: expectedSize, rate: this.loaded / seconds });
+      try {
+        onProgress({ loaded: this.loaded, total: expectedSize, rate: this.loaded / seconds });
+      } catch (err) {
+        // The callback's own error, as is; the body ends with it.
+        void this.cancel(err);
+        throw err;
+      }
     }
     return chunk;
   }

@@ -41,13 +41,14 @@ export interface RequestOptions extends RequestShape {
    * untrusted size.
    */
   maxBodySize?: number;
-  /** Called after every chunk of the response body. */
+  /** Called after every chunk of the response body. What it throws ends the body and is rethrown as is. */
   onDownloadProgress?: (progress: DownloadProgress) => void;
   /**
    * Called each time fetch takes a chunk of the request body. The body is then
    * sent as a stream (chunked on Deno; with its Content-Length where known on
    * Node and Bun); without this option it is handed to fetch as is. A 307/308
-   * that sends the body again starts the count again.
+   * that sends the body again starts the count again. What it throws aborts
+   * the request and is rethrown as is.
    */
   onUploadProgress?: (progress: UploadProgress) => void;
 }
@@ -93,6 +94,21 @@ function cookieLine(jarCookies: Record<string, string>, own: CookiesInit | undef
   const pairs = Object.entries(jarCookies);
   if (own) pairs.push(...(Symbol.iterator in own ? own as Iterable<[string, string]> : Object.entries(own)));
   return pairs.length ? pairs.map(([name, value]) => `${name}=${value}`).join("; ") : undefined;
+}
+
+/**
+ * The upload progress callback, made to abort the request with what it throws:
+ * fetch would otherwise report the exception as a failure of its own.
+ */
+function abortingOnThrow(onProgress: (progress: UploadProgress) => void, deadline: Deadline): (progress: UploadProgress) => void {
+  return (progress) => {
+    try {
+      onProgress(progress);
+    } catch (err) {
+      deadline.abort(err);
+      throw err;
+    }
+  };
 }
 
 /**
@@ -234,16 +250,17 @@ export class ClientSession {
     const maxRedirects = options.maxRedirects ?? 10;
     let { method, url, body, auth, headers } = prepared;
     let ownCookies = options.cookies;
+    const onUploadProgress = options.onUploadProgress && abortingOnThrow(options.onUploadProgress, deadline);
     for (;;) {
       const cookies = cookieLine(this.cookieJar.filterCookies(url), ownCookies);
       // The prepared headers go out as they are unless this hop adds to them.
-      const sent = auth || cookies || options.onUploadProgress ? copyHeaders(headers) : headers;
+      const sent = auth || cookies || onUploadProgress ? copyHeaders(headers) : headers;
       if (auth) sent.authorization = auth.encode();
       if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
       const raw = await this.#fetch(url, {
         method,
         headers: headersInit(sent),
-        ...hopBody(body, sent, options.onUploadProgress),
+        ...hopBody(body, sent, onUploadProgress),
         redirect: "manual",
         signal: deadline.signal,
       });

@@ -73,7 +73,7 @@ export class Deadline {
     if (userSignal) {
       if (userSignal.aborted) this.#controller.abort(userSignal.reason);
       else {
-        this.#onUserAbort = () => this.#abort(userSignal.reason);
+        this.#onUserAbort = () => this.abort(userSignal.reason);
         userSignal.addEventListener("abort", this.#onUserAbort, { once: true });
       }
     }
@@ -133,11 +133,13 @@ export class Deadline {
 
   #fire(type: typeof ServerTimeoutError, field: string, ms: number): void {
     if (this.#controller.signal.aborted) return;
-    this.#abort(new type(`${describeRequest(this.#method, this.#url)}: timed out (ClientTimeout.${field} = ${ms} ms)`));
+    this.abort(new type(`${describeRequest(this.#method, this.#url)}: timed out (ClientTimeout.${field} = ${ms} ms)`));
     this.finish();
   }
 
-  #abort(reason: unknown): void {
+  /** Aborts the request now with `reason`, which the request and its body then throw as is. */
+  abort(reason: unknown): void {
+    if (this.#controller.signal.aborted) return;
     this.#controller.abort(reason);
     this.onAbort?.();
   }

@@ -62,6 +62,17 @@ test("onDownloadProgress on any request: loaded, total and rate", async () => {
   assert.ok(reports.every((p) => Number.isFinite(p.rate) && p.rate >= 0));
 });
 
+test("an exception from onDownloadProgress comes out as is, ends the body and frees the slot", async () => {
+  await using session = new ClientSession({ limit: 1 });
+  const mine = new Error("stop the download");
+  const resp = await session.get(`${server.url}/bytes/500000`, { onDownloadProgress: () => { throw mine; } });
+  await assert.rejects(resp.read(), (err: unknown) => err === mine);
+  assert.equal(resp.closed, true);
+  const after = await session.get(`${server.url}/get`, { timeout: { total: 5_000 } });
+  assert.equal(after.status, 200, "the single slot was given back");
+  await after.release();
+});
+
 test("download: to a WritableStream, with the SHA-256 computed on the way", async () => {
   await using session = new ClientSession();
   const chunks: Uint8Array[] = [];

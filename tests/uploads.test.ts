@@ -192,3 +192,15 @@ test("uploads: a 307 resends bytes sent with progress; a one-shot stream cannot 
     return true;
   });
 });
+
+test("an exception from onUploadProgress aborts the request and comes out as is; the slot is freed", async () => {
+  await using session = new ClientSession({ baseUrl: `${server.url}/`, limit: 1 });
+  const mine = new Error("stop the upload");
+  await assert.rejects(
+    session.post("hash", { data: seeded(1 << 20, 7), onUploadProgress: () => { throw mine; } }),
+    (err: unknown) => err === mine,
+  );
+  const after = await session.get("get", { timeout: { total: 5_000 } });
+  assert.equal(after.status, 200, "the single slot was given back");
+  await after.release();
+});
