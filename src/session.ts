@@ -17,7 +17,11 @@ import { hopBody, type UploadProgress } from "./upload_progress.ts";
 /** `true` raises for status ≥ 400; a function is awaited with every response and may throw. */
 export type RaiseForStatus = boolean | ((response: ClientResponse) => void | Promise<void>);
 
-/** The `fetch` a session calls: `globalThis.fetch` unless given. */
+/**
+ * The `fetch` a session calls: `globalThis.fetch` unless given. It gets one
+ * call per hop, with `redirect: "manual"` and the headers as a plain record of
+ * lower-case names (`new Headers(init.headers)` gives a Headers object).
+ */
 export type FetchFunction = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
 
 /** Options of {@link ClientSession.request}. Keys are aiofetch's own, apart from `headers` and `signal`. */
