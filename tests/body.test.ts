@@ -1,17 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { ClientSession } from "../mod.ts";
-import { startServer } from "./server.ts";
-
-interface Echo {
-  method: string;
-  headers: Record<string, string>;
-  form: Record<string, string | string[]>;
-  files: Record<string, { filename: string; contentType: string; size: number; content: string }>;
-  json: unknown;
-  data: string;
-  bodyLength: number;
-}
+import { type Echo, startServer } from "./server.ts";
 
 const server = await startServer();
 const session = new ClientSession({ baseUrl: `${server.url}/` });

@@ -11,17 +11,7 @@ import {
   NonHttpUrlRedirectClientError,
   TooManyRedirects,
 } from "../mod.ts";
-import { startServer } from "./server.ts";
-
-interface Echo {
-  method: string;
-  path: string;
-  args: Record<string, string>;
-  headers: Record<string, string>;
-  cookies: Record<string, string>;
-  json: unknown;
-  data: string;
-}
+import { type Echo, startServer } from "./server.ts";
 
 const server = await startServer();
 const other = await startServer();

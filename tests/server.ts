@@ -67,6 +67,24 @@ function parseMultipart(body: Buffer, contentType: string): Part[] {
   return parts;
 }
 
+/** The JSON the echo endpoints (`/get`, `/post`, `/anything`, `/headers`…) answer, as a test reads it. */
+export interface Echo {
+  method: string;
+  url: string;
+  path: string;
+  rawQuery: string;
+  args: Record<string, string | string[]>;
+  headers: Record<string, string>;
+  rawHeaders: string[];
+  cookies: Record<string, string>;
+  /** Form fields, urlencoded or multipart; a repeated urlencoded key gives an array. */
+  form: Record<string, string | string[]>;
+  files: Record<string, { filename: string; contentType: string; size: number; content: string }>;
+  json: unknown;
+  data: string;
+  bodyLength: number;
+}
+
 /** What the echo endpoints answer: the request as the server saw it. */
 function echo(req: http.IncomingMessage, url: URL, body: Buffer): Record<string, unknown> {
   const contentType = req.headers["content-type"] ?? "";

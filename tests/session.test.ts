@@ -1,14 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { ClientError, ClientResponseError, ClientSession, request } from "../mod.ts";
-import { startServer } from "./server.ts";
-
-interface Echo {
-  method: string;
-  url: string;
-  path: string;
-  headers: Record<string, string>;
-}
+import { type Echo, startServer } from "./server.ts";
 
 const server = await startServer();
 after(() => server.close());

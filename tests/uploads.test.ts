@@ -7,19 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ReadableStream as PolyfilledReadableStream } from "web-streams-polyfill";
 import { ClientPayloadError, ClientSession, type UploadProgress } from "../mod.ts";
-import { seededBytes, startServer } from "./server.ts";
+import { type Echo, seededBytes, startServer } from "./server.ts";
 
 interface Hash {
   bytes: number;
   sha256: string;
-}
-
-interface Echo {
-  headers: Record<string, string>;
-  form: Record<string, string>;
-  files: Record<string, { filename: string; size: number; content: string }>;
-  data: string;
-  bodyLength: number;
 }
 
 const server = await startServer();
