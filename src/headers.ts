@@ -92,10 +92,9 @@ export function addAutoHeaders(headers: HeaderRecord, skip: ReadonlySet<string>)
   }
 }
 
-/** The Content-Length header as a number, if present and a valid size. */
-export function contentLengthOf(headers: Headers | HeaderRecord): number | undefined {
-  const value = typeof headers.get === "function" ? (headers as Headers).get("content-length") : (headers as HeaderRecord)["content-length"] ?? null;
-  const length = value === null ? NaN : Number(value);
+/** A Content-Length value (from a response's Headers or a request's record) as a number, if present and a valid size. */
+export function contentLengthOf(value: string | null | undefined): number | undefined {
+  const length = value === null || value === undefined ? NaN : Number(value);
   return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
 }
 

@@ -136,7 +136,7 @@ export class ClientResponse {
 
   /** The Content-Length header as a number, if present and valid. */
   get contentLength(): number | undefined {
-    return contentLengthOf(this.headers);
+    return contentLengthOf(this.headers.get("content-length"));
   }
 
   /** Throws a {@link ClientResponseError} for a status ≥ 400; the body stays readable. */

@@ -50,7 +50,7 @@ function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * Blob's bytes and gives FormData its multipart boundary.
  */
 function streamOf(value: BodyInit, headers: HeaderRecord): { stream: ReadableStream<Uint8Array>; total: number | undefined } {
-  if (isReadableStreamLike(value)) return { stream: value, total: contentLengthOf(headers) };
+  if (isReadableStreamLike(value)) return { stream: value, total: contentLengthOf(headers["content-length"]) };
   if (typeof value === "string" || ArrayBuffer.isView(value)) {
     const bytes = typeof value === "string" ? encoder.encode(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
     return { stream: sliced(bytes), total: bytes.byteLength };
