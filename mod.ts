@@ -12,16 +12,16 @@
  * @module
  */
 export { ClientSession, type FetchFunction, type MethodOptions, type RaiseForStatus, request, type RequestOptions, type SessionOptions } from "./src/session.ts";
-export { ClientResponse, type JsonOptions } from "./src/response.ts";
+export { ClientResponse, type JsonOptions } from "./src/response/response.ts";
 export { BasicAuth } from "./src/auth.ts";
 export { ClientTimeout, type ClientTimeoutOptions } from "./src/timeout.ts";
 export { type AbstractCookieJar, CookieJar, type CookieInfo, type CookieJarOptions, type CookiesInit, DummyCookieJar } from "./src/cookie_jar.ts";
-export type { DownloadProgress } from "./src/body_source.ts";
-export { type ChunkSource, type ReadUntilOptions, StreamReader } from "./src/stream_reader.ts";
-export type { UploadProgress } from "./src/upload_progress.ts";
+export type { DownloadProgress } from "./src/response/body_source.ts";
+export { type ChunkSource, type ReadUntilOptions, StreamReader } from "./src/response/stream_reader.ts";
+export type { UploadProgress } from "./src/request/upload.ts";
 export type { DownloadChecksum, DownloadOptions, DownloadResult } from "./src/download.ts";
-export type { FormFields, RequestData, StreamingBody } from "./src/body.ts";
+export type { FormFields, RequestData, StreamingBody } from "./src/request/body.ts";
 export type { HeadersLike } from "./src/headers.ts";
-export type { ParamValue, Params } from "./src/params.ts";
-export type { RequestShape } from "./src/request.ts";
+export type { ParamValue, Params } from "./src/request/params.ts";
+export type { RequestShape } from "./src/request/prepare.ts";
 export * from "./src/errors/mod.ts";

@@ -4,12 +4,12 @@
  * and renamed over `<path>` only once complete and checked, so a failed
  * download never leaves a half-written file under the destination's name.
  */
-import type { DownloadProgress } from "./body_source.ts";
+import type { DownloadProgress } from "./response/body_source.ts";
 import { ClientPayloadError } from "./errors/payload.ts";
 import { describeRequest } from "./errors/request_info.ts";
 import { ClientResponseError } from "./errors/response.ts";
 import { type HeadersLike, mergeHeaders } from "./headers.ts";
-import type { ClientResponse } from "./response.ts";
+import type { ClientResponse } from "./response/response.ts";
 import { fileSize, type FileSink, openFileSink, readFilePieces, readTextFile, removeFile, renameFile, writeFileAtomic } from "./runtime/fs.ts";
 import { createSha256, type Sha256 } from "./runtime/hash.ts";
 import { isWritableStreamLike } from "./streams.ts";

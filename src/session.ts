@@ -1,18 +1,18 @@
 import type { BasicAuth } from "./auth.ts";
-import type { DownloadProgress } from "./body_source.ts";
+import type { DownloadProgress } from "./response/body_source.ts";
 import { type AbstractCookieJar, CookieJar, type CookiesInit, parseSetCookies } from "./cookie_jar.ts";
 import { ClientError } from "./errors/client_error.ts";
 import { type DownloadOptions, type DownloadResult, runDownload } from "./download.ts";
 import { describeRequest } from "./errors/request_info.ts";
 import { TooManyRedirects } from "./errors/response.ts";
-import { toClientError } from "./failures.ts";
+import { toClientError } from "./errors/classify.ts";
 import { copyHeaders, headerNameSet, type HeadersLike, headersInit } from "./headers.ts";
-import { Limiter } from "./limits.ts";
-import { nextHop, REDIRECT_STATUSES } from "./redirects.ts";
-import { type PreparedRequest, prepareRequest, type RequestDefaults, type RequestShape, resolveUrl } from "./request.ts";
-import { ClientResponse } from "./response.ts";
+import { Limiter } from "./connector/limits.ts";
+import { nextHop, REDIRECT_STATUSES } from "./pipeline/redirects.ts";
+import { type PreparedRequest, prepareRequest, type RequestDefaults, type RequestShape, resolveUrl } from "./request/prepare.ts";
+import { ClientResponse } from "./response/response.ts";
 import { ClientTimeout, type ClientTimeoutOptions, Deadline } from "./timeout.ts";
-import { hopBody, type UploadProgress } from "./upload_progress.ts";
+import { hopBody, type UploadProgress } from "./request/upload.ts";
 
 /** `true` raises for status ≥ 400; a function is awaited with every response and may throw. */
 export type RaiseForStatus = boolean | ((response: ClientResponse) => void | Promise<void>);

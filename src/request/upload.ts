@@ -5,8 +5,8 @@
  * the count follows the socket to within its buffers.
  */
 import type { EncodedBody } from "./body.ts";
-import { contentLengthOf, type HeaderRecord } from "./headers.ts";
-import { isReadableStreamLike } from "./streams.ts";
+import { contentLengthOf, type HeaderRecord } from "../headers.ts";
+import { isReadableStreamLike } from "../streams.ts";
 
 /** Upload progress, reported each time fetch takes a chunk of the request body. */
 export interface UploadProgress {

@@ -1,13 +1,13 @@
-import { ClientError } from "./errors/client_error.ts";
+import { ClientError } from "./client_error.ts";
 import {
   ClientConnectionError,
   ClientConnectorDNSError,
   ClientConnectorError,
   ServerDisconnectedError,
-} from "./errors/connection.ts";
-import { ClientPayloadError } from "./errors/payload.ts";
-import { describeRequest } from "./errors/request_info.ts";
-import { readNetworkFailure } from "./runtime/network_errors.ts";
+} from "./connection.ts";
+import { ClientPayloadError } from "./payload.ts";
+import { describeRequest } from "./request_info.ts";
+import { readNetworkFailure } from "../runtime/network_errors.ts";
 
 function portOf(url: URL): number {
   return Number(url.port) || (url.protocol === "https:" ? 443 : 80);

@@ -1,8 +1,8 @@
-import { ClientPayloadError } from "./errors/payload.ts";
-import { describeRequest } from "./errors/request_info.ts";
-import { InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError } from "./errors/url.ts";
-import type { EncodedBody } from "./body.ts";
-import type { HeaderRecord } from "./headers.ts";
+import { ClientPayloadError } from "../errors/payload.ts";
+import { describeRequest } from "../errors/request_info.ts";
+import { InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError } from "../errors/url.ts";
+import type { EncodedBody } from "../request/body.ts";
+import type { HeaderRecord } from "../headers.ts";
 
 /** The statuses that are followed (aiohttp's set). */
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);

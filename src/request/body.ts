@@ -1,5 +1,5 @@
 import { encodeParams, type ParamValue } from "./params.ts";
-import { isAsyncIterable, isReadableStreamLike, toUploadStream } from "./streams.ts";
+import { isAsyncIterable, isReadableStreamLike, toUploadStream } from "../streams.ts";
 
 /** Form fields for a urlencoded body: an object (arrays repeat the key) or pairs. */
 export type FormFields =

@@ -1,4 +1,4 @@
-import { IncompleteReadError, LineTooLongError } from "./errors/stream.ts";
+import { IncompleteReadError, LineTooLongError } from "../errors/stream.ts";
 
 /** Where a {@link StreamReader} gets its chunks: a response's body source. */
 export interface ChunkSource {

@@ -1,8 +1,8 @@
-import { BasicAuth } from "./auth.ts";
+import { BasicAuth } from "../auth.ts";
 import { encodeData, encodeJson, type EncodedBody, type RequestData } from "./body.ts";
-import { InvalidUrlClientError, NonHttpUrlClientError } from "./errors/url.ts";
-import { describeRequest } from "./errors/request_info.ts";
-import { addAutoHeaders, type HeaderRecord, headerNameSet, type HeadersLike, mergeHeaders, TOKEN } from "./headers.ts";
+import { InvalidUrlClientError, NonHttpUrlClientError } from "../errors/url.ts";
+import { describeRequest } from "../errors/request_info.ts";
+import { addAutoHeaders, type HeaderRecord, headerNameSet, type HeadersLike, mergeHeaders, TOKEN } from "../headers.ts";
 import { appendParams, type Params } from "./params.ts";
 
 /** The session-wide settings a request is prepared with. */

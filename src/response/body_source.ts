@@ -1,9 +1,9 @@
-import { ClientConnectionError } from "./errors/connection.ts";
-import { ClientPayloadError } from "./errors/payload.ts";
-import { readNetworkFailure } from "./runtime/network_errors.ts";
-import { startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
-import { concatBytes } from "./streams.ts";
-import type { Deadline } from "./timeout.ts";
+import { ClientConnectionError } from "../errors/connection.ts";
+import { ClientPayloadError } from "../errors/payload.ts";
+import { readNetworkFailure } from "../runtime/network_errors.ts";
+import { startTimer, stopTimer, type TimerHandle } from "../runtime/timers.ts";
+import { concatBytes } from "../streams.ts";
+import type { Deadline } from "../timeout.ts";
 
 /** Download progress, reported after every chunk received. */
 export interface DownloadProgress {

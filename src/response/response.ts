@@ -1,11 +1,11 @@
 import { BodySource, type DownloadProgress } from "./body_source.ts";
 import { type ContentType, isJsonMimeType, parseContentType } from "./content_type.ts";
-import { contentLengthOf, type HeaderRecord, headersInit } from "./headers.ts";
-import { ClientResponseError, ContentTypeError } from "./errors/response.ts";
-import { describeRequest, type RequestInfo } from "./errors/request_info.ts";
+import { contentLengthOf, type HeaderRecord, headersInit } from "../headers.ts";
+import { ClientResponseError, ContentTypeError } from "../errors/response.ts";
+import { describeRequest, type RequestInfo } from "../errors/request_info.ts";
 import { StreamReader } from "./stream_reader.ts";
-import type { Deadline } from "./timeout.ts";
-import type { CookieInfo } from "./cookie_jar.ts";
+import type { Deadline } from "../timeout.ts";
+import type { CookieInfo } from "../cookie_jar.ts";
 
 /** What the session hands a {@link ClientResponse} when it creates one. */
 export interface ResponseInit {
