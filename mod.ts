@@ -11,7 +11,8 @@
  *
  * @module
  */
-export { ClientSession, type FetchFunction, type MethodOptions, type RaiseForStatus, request, type RequestOptions, type SessionOptions } from "./src/session.ts";
+export { ClientSession, request } from "./src/session.ts";
+export type { FetchFunction, RaiseForStatus, RequestOptions, SessionOptions } from "./src/options.ts";
 export { ClientResponse, type JsonOptions } from "./src/response/response.ts";
 export { BasicAuth } from "./src/auth.ts";
 export { ClientTimeout, type ClientTimeoutOptions } from "./src/timeout.ts";
@@ -23,5 +24,4 @@ export type { DownloadChecksum, DownloadOptions, DownloadResult } from "./src/do
 export type { FormFields, RequestData, StreamingBody } from "./src/request/body.ts";
 export type { HeadersLike } from "./src/headers.ts";
 export type { ParamValue, Params } from "./src/request/params.ts";
-export type { RequestShape } from "./src/request/prepare.ts";
 export * from "./src/errors/mod.ts";

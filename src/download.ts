@@ -13,7 +13,7 @@ import type { ClientResponse } from "./response/response.ts";
 import { fileSize, type FileSink, openFileSink, readFilePieces, readTextFile, removeFile, renameFile, writeFileAtomic } from "./runtime/fs.ts";
 import { createSha256, type Sha256 } from "./runtime/hash.ts";
 import { isWritableStreamLike } from "./streams.ts";
-import type { RequestOptions } from "./session.ts";
+import type { RequestOptions } from "./options.ts";
 
 /** A checksum verified while the body streams. */
 export interface DownloadChecksum {

@@ -1,94 +1,17 @@
-import type { BasicAuth } from "./auth.ts";
-import type { DownloadProgress } from "./response/body_source.ts";
 import { type AbstractCookieJar, CookieJar, type CookiesInit, parseSetCookies } from "./cookie_jar.ts";
 import { ClientError } from "./errors/client_error.ts";
 import { type DownloadOptions, type DownloadResult, runDownload } from "./download.ts";
 import { describeRequest } from "./errors/request_info.ts";
 import { TooManyRedirects } from "./errors/response.ts";
 import { toClientError } from "./errors/classify.ts";
-import { copyHeaders, headerNameSet, type HeadersLike, headersInit } from "./headers.ts";
+import { copyHeaders, headerNameSet, headersInit } from "./headers.ts";
 import { Limiter } from "./connector/limits.ts";
 import { nextHop, REDIRECT_STATUSES } from "./pipeline/redirects.ts";
-import { type PreparedRequest, prepareRequest, type RequestDefaults, type RequestShape, resolveUrl } from "./request/prepare.ts";
+import { type PreparedRequest, prepareRequest, type RequestDefaults, resolveUrl } from "./request/prepare.ts";
 import { ClientResponse } from "./response/response.ts";
-import { ClientTimeout, type ClientTimeoutOptions, Deadline } from "./timeout.ts";
+import type { FetchFunction, RaiseForStatus, RequestOptions, SessionOptions } from "./options.ts";
+import { ClientTimeout, Deadline } from "./timeout.ts";
 import { hopBody, type UploadProgress } from "./request/upload.ts";
-
-/** `true` raises for status ≥ 400; a function is awaited with every response and may throw. */
-export type RaiseForStatus = boolean | ((response: ClientResponse) => void | Promise<void>);
-
-/**
- * The `fetch` a session calls: `globalThis.fetch` unless given. It gets one
- * call per hop, with `redirect: "manual"` and the headers as a plain record of
- * lower-case names (`new Headers(init.headers)` gives a Headers object).
- */
-export type FetchFunction = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
-
-/** Options of {@link ClientSession.request}. Keys are aiofetch's own, apart from `headers` and `signal`. */
-export interface RequestOptions extends RequestShape {
-  /** Cookies sent with this request only (not stored, dropped on a cross-origin redirect). */
-  cookies?: CookiesInit;
-  /** Replaces the session's timeout entirely, as in aiohttp. */
-  timeout?: ClientTimeout | ClientTimeoutOptions;
-  /** Overrides the session's `raiseForStatus`. */
-  raiseForStatus?: RaiseForStatus;
-  /** Aborts the request; the signal's reason is rethrown as is. Composes with timeouts. */
-  signal?: AbortSignal;
-  /** Follow redirects (default true; false for `head()`). */
-  allowRedirects?: boolean;
-  /** Redirects to follow before {@link TooManyRedirects}; default 10, 0 for no limit. */
-  maxRedirects?: number;
-  /**
-   * Fail with ClientPayloadError once the body exceeds this many bytes, however
-   * it is read (`read()`/`text()`/`json()`, `body`, `content`). Default: no
-   * limit, for `read()` too, as in aiohttp; set one before buffering bodies of
-   * untrusted size.
-   */
-  maxBodySize?: number;
-  /** Called after every chunk of the response body. What it throws ends the body and is rethrown as is. */
-  onDownloadProgress?: (progress: DownloadProgress) => void;
-  /**
-   * Called each time fetch takes a chunk of the request body. The body is then
-   * sent as a stream (chunked on Deno; with its Content-Length where known on
-   * Node and Bun); without this option it is handed to fetch as is. A 307/308
-   * that sends the body again starts the count again. What it throws aborts
-   * the request and is rethrown as is.
-   */
-  onUploadProgress?: (progress: UploadProgress) => void;
-}
-
-/** Options of {@link ClientSession}. */
-export interface SessionOptions {
-  /** An absolute URL that relative request URLs resolve against (end it with `/` to keep its path). */
-  baseUrl?: string | URL;
-  /** Headers sent with every request; a request's own headers replace them key by key. */
-  headers?: HeadersLike;
-  /** Basic auth for every request (re-sent across origins only when there is no `baseUrl`). */
-  auth?: BasicAuth;
-  /** The default timeout; `{ total: 300_000 }` if not given. */
-  timeout?: ClientTimeout | ClientTimeoutOptions;
-  /** Raise for status ≥ 400 on every response (or run a check); off by default. */
-  raiseForStatus?: RaiseForStatus;
-  /** Serializes `json` bodies; `JSON.stringify` by default. */
-  jsonSerialize?: (value: unknown) => string;
-  /** Auto headers (`Accept`, `Accept-Encoding`, `User-Agent`) not to send. */
-  skipAutoHeaders?: Iterable<string>;
-  /** The fetch to call; `globalThis.fetch` by default. */
-  fetch?: FetchFunction;
-  /** Shared cookies, sent to every origin. */
-  cookies?: CookiesInit;
-  /** The cookie jar; a new {@link CookieJar} by default. */
-  cookieJar?: AbstractCookieJar;
-  /** Requests in flight at once, 0 for no limit; default 100 (aiohttp's connector limit). */
-  limit?: number;
-  /** Requests in flight at once per origin, 0 (the default) for no limit. */
-  limitPerHost?: number;
-  /** The default `maxBodySize` of requests. */
-  maxBodySize?: number;
-}
-
-/** Options of the shortcut methods: like {@link RequestOptions}. */
-export type MethodOptions = RequestOptions;
 
 // The URL goes as text: Deno and Bun take a string in faster than a URL object.
 const defaultFetch: FetchFunction = (input, init) => globalThis.fetch(input.href, init);
@@ -189,37 +112,37 @@ export class ClientSession {
   }
 
   /** GET `url`. */
-  get(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+  get(url: string | URL, options?: RequestOptions): Promise<ClientResponse> {
     return this.request("GET", url, options);
   }
 
   /** POST to `url`. */
-  post(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+  post(url: string | URL, options?: RequestOptions): Promise<ClientResponse> {
     return this.request("POST", url, options);
   }
 
   /** PUT to `url`. */
-  put(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+  put(url: string | URL, options?: RequestOptions): Promise<ClientResponse> {
     return this.request("PUT", url, options);
   }
 
   /** PATCH `url`. */
-  patch(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+  patch(url: string | URL, options?: RequestOptions): Promise<ClientResponse> {
     return this.request("PATCH", url, options);
   }
 
   /** DELETE `url`. */
-  delete(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+  delete(url: string | URL, options?: RequestOptions): Promise<ClientResponse> {
     return this.request("DELETE", url, options);
   }
 
   /** HEAD `url`; redirects are not followed unless `allowRedirects: true` (as in aiohttp). */
-  head(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+  head(url: string | URL, options?: RequestOptions): Promise<ClientResponse> {
     return this.request("HEAD", url, { allowRedirects: false, ...options });
   }
 
   /** OPTIONS `url`. */
-  options(url: string | URL, options?: MethodOptions): Promise<ClientResponse> {
+  options(url: string | URL, options?: RequestOptions): Promise<ClientResponse> {
     return this.request("OPTIONS", url, options);
   }
 

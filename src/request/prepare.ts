@@ -1,9 +1,10 @@
 import { BasicAuth } from "../auth.ts";
-import { encodeData, encodeJson, type EncodedBody, type RequestData } from "./body.ts";
+import { encodeData, encodeJson, type EncodedBody } from "./body.ts";
 import { InvalidUrlClientError, NonHttpUrlClientError } from "../errors/url.ts";
 import { describeRequest } from "../errors/request_info.ts";
 import { addAutoHeaders, type HeaderRecord, headerNameSet, type HeadersLike, mergeHeaders, TOKEN } from "../headers.ts";
-import { appendParams, type Params } from "./params.ts";
+import { appendParams } from "./params.ts";
+import type { RequestOptions } from "../options.ts";
 
 /** The session-wide settings a request is prepared with. */
 export interface RequestDefaults {
@@ -15,20 +16,7 @@ export interface RequestDefaults {
 }
 
 /** The per-request inputs that shape what is sent. */
-export interface RequestShape {
-  /** Query parameters, appended to any query the URL already has. */
-  params?: Params;
-  /** The body: form fields, text, bytes, a Blob, FormData or a stream (see {@link RequestData}). */
-  data?: RequestData;
-  /** A value sent as JSON (with the session's `jsonSerialize`); not together with `data`. */
-  json?: unknown;
-  /** Headers that replace the session's, key by key. */
-  headers?: HeadersLike;
-  /** Basic auth for this request, replacing the session's. */
-  auth?: BasicAuth;
-  /** Auto headers not to send, in addition to the session's list. */
-  skipAutoHeaders?: Iterable<string>;
-}
+export type RequestShape = Pick<RequestOptions, "params" | "data" | "json" | "headers" | "auth" | "skipAutoHeaders">;
 
 /** A request ready for its first hop. */
 export interface PreparedRequest {

@@ -1,0 +1,99 @@
+/**
+ * The public options of sessions and requests, in one place. Types only, and
+ * imported from leaf modules only, so that every module can read them
+ * without an import cycle.
+ */
+import type { BasicAuth } from "./auth.ts";
+import type { AbstractCookieJar, CookiesInit } from "./cookie_jar.ts";
+import type { HeadersLike } from "./headers.ts";
+import type { RequestData } from "./request/body.ts";
+import type { Params } from "./request/params.ts";
+import type { UploadProgress } from "./request/upload.ts";
+import type { DownloadProgress } from "./response/body_source.ts";
+import type { ClientResponse } from "./response/response.ts";
+import type { ClientTimeout, ClientTimeoutOptions } from "./timeout.ts";
+
+/** `true` raises for status ≥ 400; a function is awaited with every response and may throw. */
+export type RaiseForStatus = boolean | ((response: ClientResponse) => void | Promise<void>);
+
+/**
+ * The `fetch` a session calls: `globalThis.fetch` unless given. It gets one
+ * call per hop, with `redirect: "manual"` and the headers as a plain record of
+ * lower-case names (`new Headers(init.headers)` gives a Headers object).
+ */
+export type FetchFunction = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
+
+/** Options of {@link ClientSession.request}. Keys are aiofetch's own, apart from `headers` and `signal`. */
+export interface RequestOptions {
+  /** Query parameters, appended to any query the URL already has. */
+  params?: Params;
+  /** The body: form fields, text, bytes, a Blob, FormData or a stream (see {@link RequestData}). */
+  data?: RequestData;
+  /** A value sent as JSON (with the session's `jsonSerialize`); not together with `data`. */
+  json?: unknown;
+  /** Headers that replace the session's, key by key. */
+  headers?: HeadersLike;
+  /** Basic auth for this request, replacing the session's. */
+  auth?: BasicAuth;
+  /** Auto headers not to send, in addition to the session's list. */
+  skipAutoHeaders?: Iterable<string>;
+  /** Cookies sent with this request only (not stored, dropped on a cross-origin redirect). */
+  cookies?: CookiesInit;
+  /** Replaces the session's timeout entirely, as in aiohttp. */
+  timeout?: ClientTimeout | ClientTimeoutOptions;
+  /** Overrides the session's `raiseForStatus`. */
+  raiseForStatus?: RaiseForStatus;
+  /** Aborts the request; the signal's reason is rethrown as is. Composes with timeouts. */
+  signal?: AbortSignal;
+  /** Follow redirects (default true; false for `head()`). */
+  allowRedirects?: boolean;
+  /** Redirects to follow before {@link TooManyRedirects}; default 10, 0 for no limit. */
+  maxRedirects?: number;
+  /**
+   * Fail with ClientPayloadError once the body exceeds this many bytes, however
+   * it is read (`read()`/`text()`/`json()`, `body`, `content`). Default: no
+   * limit, for `read()` too, as in aiohttp; set one before buffering bodies of
+   * untrusted size.
+   */
+  maxBodySize?: number;
+  /** Called after every chunk of the response body. What it throws ends the body and is rethrown as is. */
+  onDownloadProgress?: (progress: DownloadProgress) => void;
+  /**
+   * Called each time fetch takes a chunk of the request body. The body is then
+   * sent as a stream (chunked on Deno; with its Content-Length where known on
+   * Node and Bun); without this option it is handed to fetch as is. A 307/308
+   * that sends the body again starts the count again. What it throws aborts
+   * the request and is rethrown as is.
+   */
+  onUploadProgress?: (progress: UploadProgress) => void;
+}
+
+/** Options of {@link ClientSession}. */
+export interface SessionOptions {
+  /** An absolute URL that relative request URLs resolve against (end it with `/` to keep its path). */
+  baseUrl?: string | URL;
+  /** Headers sent with every request; a request's own headers replace them key by key. */
+  headers?: HeadersLike;
+  /** Basic auth for every request (re-sent across origins only when there is no `baseUrl`). */
+  auth?: BasicAuth;
+  /** The default timeout; `{ total: 300_000 }` if not given. */
+  timeout?: ClientTimeout | ClientTimeoutOptions;
+  /** Raise for status ≥ 400 on every response (or run a check); off by default. */
+  raiseForStatus?: RaiseForStatus;
+  /** Serializes `json` bodies; `JSON.stringify` by default. */
+  jsonSerialize?: (value: unknown) => string;
+  /** Auto headers (`Accept`, `Accept-Encoding`, `User-Agent`) not to send. */
+  skipAutoHeaders?: Iterable<string>;
+  /** The fetch to call; `globalThis.fetch` by default. */
+  fetch?: FetchFunction;
+  /** Shared cookies, sent to every origin. */
+  cookies?: CookiesInit;
+  /** The cookie jar; a new {@link CookieJar} by default. */
+  cookieJar?: AbstractCookieJar;
+  /** Requests in flight at once, 0 for no limit; default 100 (aiohttp's connector limit). */
+  limit?: number;
+  /** Requests in flight at once per origin, 0 (the default) for no limit. */
+  limitPerHost?: number;
+  /** The default `maxBodySize` of requests. */
+  maxBodySize?: number;
+}
