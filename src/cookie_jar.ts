@@ -66,7 +66,8 @@ function isIpHost(url: URL): boolean {
   return IPV4.test(url.hostname) || url.hostname.startsWith("[");
 }
 
-function pairsOf(cookies: CookiesInit): Iterable<readonly [string, string]> {
+/** The name/value pairs of cookies given either way. */
+export function pairsOf(cookies: CookiesInit): Iterable<readonly [string, string]> {
   return Symbol.iterator in cookies ? cookies as Iterable<readonly [string, string]> : Object.entries(cookies);
 }
 

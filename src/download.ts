@@ -6,10 +6,10 @@
  */
 import type { DownloadProgress } from "./response/body_source.ts";
 import { ClientPayloadError } from "./errors/payload.ts";
-import { describeRequest } from "./errors/request_info.ts";
+import { describeRequest } from "./errors/describe.ts";
 import { ClientResponseError } from "./errors/response.ts";
 import { type HeadersLike, mergeHeaders } from "./headers.ts";
-import type { ClientResponse } from "./response/response.ts";
+import { type ClientResponse, responseErrorInit } from "./response/response.ts";
 import { fileSize, type FileSink, openFileSink, readFilePieces, readTextFile, removeFile, renameFile, writeFileAtomic } from "./runtime/fs.ts";
 import { createSha256, type Sha256 } from "./runtime/hash.ts";
 import { isWritableStreamLike } from "./streams.ts";
@@ -67,13 +67,7 @@ async function requireSuccess(response: ClientResponse): Promise<void> {
   if (response.status >= 200 && response.status < 300) return;
   await response.release();
   response.raiseForStatus();
-  throw new ClientResponseError({
-    requestInfo: response.requestInfo,
-    history: response.history,
-    status: response.status,
-    message: `a download needs a 2xx response, got ${response.status} ${response.reason}`,
-    headers: response.headers,
-  });
+  throw new ClientResponseError(responseErrorInit(response, `a download needs a 2xx response, got ${response.status} ${response.reason}`));
 }
 
 /** Streams the body into `write`, hashing on the way; the number of bytes written. */

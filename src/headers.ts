@@ -55,18 +55,18 @@ const FORBIDDEN = /[\r\n\0]|[^\0-\xff]/;
  * Checks names and values before anything is sent, so that header injection
  * and unsendable headers are refused with the offending header named.
  */
-function checkHeader(name: string, value: string, what: () => string): void {
+function checkHeader(name: string, value: string, label: () => string): void {
   if (FORBIDDEN.test(name) || FORBIDDEN.test(value)) {
-    throw new TypeError(`${what()}: header ${JSON.stringify(name)} contains CR, LF, NUL or a character beyond U+00FF`);
+    throw new TypeError(`${label()}: header ${JSON.stringify(name)} contains CR, LF, NUL or a character beyond U+00FF`);
   }
-  if (!TOKEN.test(name)) throw new TypeError(`${what()}: ${JSON.stringify(name)} is not a valid header name`);
+  if (!TOKEN.test(name)) throw new TypeError(`${label()}: ${JSON.stringify(name)} is not a valid header name`);
 }
 
 /**
  * Lays `layers` over each other, later ones replacing earlier ones key by key
  * (aiohttp's rule for session and request headers). Validates every header.
  */
-export function mergeHeaders(what: () => string, ...layers: Array<HeadersLike | undefined>): HeaderRecord {
+export function mergeHeaders(label: () => string, ...layers: Array<HeadersLike | undefined>): HeaderRecord {
   const merged = headerRecord();
   for (const layer of layers) {
     if (!layer) continue;
@@ -75,7 +75,7 @@ export function mergeHeaders(what: () => string, ...layers: Array<HeadersLike | 
       if (value === undefined) continue;
       // Leading and trailing whitespace is not part of a value (fetch's own rule).
       const text = String(value).trim();
-      checkHeader(name, text, what);
+      checkHeader(name, text, label);
       const key = name.toLowerCase();
       // A layer replaces a key once, then appends its own repeats, as Headers.append does.
       merged[key] = seen.has(key) ? `${merged[key]}, ${text}` : text;

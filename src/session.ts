@@ -1,14 +1,15 @@
-import { type AbstractCookieJar, CookieJar, type CookiesInit, parseSetCookies } from "./cookie_jar.ts";
+import { type AbstractCookieJar, CookieJar, type CookiesInit, pairsOf, parseSetCookies } from "./cookie_jar.ts";
 import { ClientError } from "./errors/client_error.ts";
 import { type DownloadOptions, type DownloadResult, runDownload } from "./download.ts";
-import { describeRequest } from "./errors/request_info.ts";
+import { describeRequest } from "./errors/describe.ts";
 import { TooManyRedirects } from "./errors/response.ts";
 import { toClientError } from "./errors/classify.ts";
 import { copyHeaders, headerNameSet, headersInit } from "./headers.ts";
 import { Limiter } from "./connector/limits.ts";
 import { nextHop, REDIRECT_STATUSES } from "./pipeline/redirects.ts";
-import { type PreparedRequest, prepareRequest, type RequestDefaults, resolveUrl } from "./request/prepare.ts";
-import { ClientResponse } from "./response/response.ts";
+import { type PreparedRequest, prepareRequest, type RequestDefaults } from "./request/prepare.ts";
+import { ClientResponse, responseErrorInit } from "./response/response.ts";
+import { resolveUrl } from "./request/url.ts";
 import type { FetchFunction, RaiseForStatus, RequestOptions, SessionOptions } from "./options.ts";
 import { ClientTimeout, Deadline } from "./timeout.ts";
 import { hopBody, type UploadProgress } from "./request/upload.ts";
@@ -18,8 +19,8 @@ const defaultFetch: FetchFunction = (input, init) => globalThis.fetch(input.href
 
 /** The Cookie header's addition: the jar's cookies for the URL, then the request's own; `undefined` if none. */
 function cookieLine(jarCookies: Record<string, string>, own: CookiesInit | undefined): string | undefined {
-  const pairs = Object.entries(jarCookies);
-  if (own) pairs.push(...(Symbol.iterator in own ? own as Iterable<[string, string]> : Object.entries(own)));
+  const pairs: Array<readonly [string, string]> = Object.entries(jarCookies);
+  if (own) pairs.push(...pairsOf(own));
   return pairs.length ? pairs.map(([name, value]) => `${name}=${value}`).join("; ") : undefined;
 }
 
@@ -209,13 +210,7 @@ export class ClientSession {
       await response.release();
       history.push(response);
       if (maxRedirects && history.length > maxRedirects) {
-        throw new TooManyRedirects({
-          requestInfo: response.requestInfo,
-          history,
-          status: response.status,
-          message: `Too many redirects (maxRedirects = ${maxRedirects})`,
-          headers: response.headers,
-        });
+        throw new TooManyRedirects(responseErrorInit(response, `Too many redirects (maxRedirects = ${maxRedirects})`, history));
       }
       // What the last hop sent stays as it was in its requestInfo.
       if (sent === headers) headers = copyHeaders(headers);

@@ -22,11 +22,16 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
 
 const encoder = new TextEncoder();
 
+/** The bytes of a buffer or any view of one, as a Uint8Array over the same memory (no copy). */
+export function bytesOf(value: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return new Uint8Array(value);
+}
+
 function toBytes(chunk: unknown): Uint8Array {
-  if (chunk instanceof Uint8Array) return chunk;
   if (typeof chunk === "string") return encoder.encode(chunk);
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer || ArrayBuffer.isView(chunk)) return bytesOf(chunk);
   throw new TypeError(`a streamed body may yield only Uint8Array or string chunks, got ${typeof chunk}`);
 }
 

@@ -1,5 +1,5 @@
 import { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./errors/timeout.ts";
-import { describeRequest } from "./errors/request_info.ts";
+import { describeRequest } from "./errors/describe.ts";
 import { startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
 
 /** The fields of a {@link ClientTimeout}, all in milliseconds; 0 or `undefined` disables one. */

@@ -6,7 +6,7 @@ import {
   ServerDisconnectedError,
 } from "./connection.ts";
 import { ClientPayloadError } from "./payload.ts";
-import { describeRequest } from "./request_info.ts";
+import { describeRequest } from "./describe.ts";
 import { readNetworkFailure } from "../runtime/network_errors.ts";
 
 function portOf(url: URL): number {
@@ -21,19 +21,19 @@ function portOf(url: URL): number {
 export function toClientError(err: unknown, method: string, url: URL, aborted: unknown): unknown {
   if (aborted !== undefined) return aborted;
   if (err instanceof ClientError) return err;
-  const what = describeRequest(method, url);
+  const label = describeRequest(method, url);
   const { kind, code, detail } = readNetworkFailure(err);
   const where = { host: url.hostname, port: portOf(url), code, cause: err };
   switch (kind) {
     case "refused":
-      return new ClientConnectorError(`${what}: cannot connect to ${url.host} (${code}): ${detail}`, where);
+      return new ClientConnectorError(`${label}: cannot connect to ${url.host} (${code}): ${detail}`, where);
     case "dns":
-      return new ClientConnectorDNSError(`${what}: cannot resolve host ${url.hostname} (${code}): ${detail}`, where);
+      return new ClientConnectorDNSError(`${label}: cannot resolve host ${url.hostname} (${code}): ${detail}`, where);
     case "disconnected":
-      return new ServerDisconnectedError(`${what}: server disconnected (${code}): ${detail}`, { cause: err });
+      return new ServerDisconnectedError(`${label}: server disconnected (${code}): ${detail}`, { cause: err });
     case "payload":
-      return new ClientPayloadError(`${what}: ${detail}`, { cause: err });
+      return new ClientPayloadError(`${label}: ${detail}`, { cause: err });
     default:
-      return new ClientConnectionError(`${what}: ${detail}`, { cause: err });
+      return new ClientConnectionError(`${label}: ${detail}`, { cause: err });
   }
 }

@@ -1,5 +1,6 @@
 import { ClientError } from "./client_error.ts";
-import { describeRequest, type RequestInfo } from "./request_info.ts";
+import { describeRequest } from "./describe.ts";
+import type { RequestInfo } from "./request_info.ts";
 
 /** The response facts a {@link ClientResponseError} carries. */
 export interface ResponseErrorInit {

@@ -1,5 +1,5 @@
 import { clientErrorBrand } from "./client_error.ts";
-import { redactUrl } from "./request_info.ts";
+import { redactUrl } from "./describe.ts";
 
 /**
  * A URL that cannot be used. It is a `ClientError` and also a `TypeError`,

@@ -1,7 +1,8 @@
 import { ClientPayloadError } from "../errors/payload.ts";
-import { describeRequest } from "../errors/request_info.ts";
+import { describeRequest } from "../errors/describe.ts";
 import { InvalidUrlRedirectClientError, NonHttpUrlRedirectClientError } from "../errors/url.ts";
 import type { EncodedBody } from "../request/body.ts";
+import { parseHttpUrl } from "../request/url.ts";
 import type { HeaderRecord } from "../headers.ts";
 
 /** The statuses that are followed (aiohttp's set). */
@@ -20,15 +21,10 @@ const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "con
 
 /** Resolves a Location against the current URL; only http(s) targets, fragment dropped. */
 function resolveLocation(location: string, current: URL, method: string): URL {
-  let target: URL;
-  try {
-    target = new URL(location, current);
-  } catch (err) {
-    throw new InvalidUrlRedirectClientError(location, `${describeRequest(method, current)}: invalid redirect Location`, { cause: err });
-  }
-  if (target.protocol !== "http:" && target.protocol !== "https:") {
-    throw new NonHttpUrlRedirectClientError(target, `${describeRequest(method, current)}: redirect to a non-http URL`);
-  }
+  const target = parseHttpUrl(location, current, {
+    invalid: (_, __, cause) => new InvalidUrlRedirectClientError(location, `${describeRequest(method, current)}: invalid redirect Location`, { cause }),
+    nonHttp: (url) => new NonHttpUrlRedirectClientError(url, `${describeRequest(method, current)}: redirect to a non-http URL`),
+  });
   target.hash = "";
   return target;
 }

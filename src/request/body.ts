@@ -1,5 +1,5 @@
 import { encodeParams, type ParamValue } from "./params.ts";
-import { isAsyncIterable, isReadableStreamLike, toUploadStream } from "../streams.ts";
+import { bytesOf, isAsyncIterable, isReadableStreamLike, toUploadStream } from "../streams.ts";
 
 /** Form fields for a urlencoded body: an object (arrays repeat the key) or pairs. */
 export type FormFields =
@@ -55,12 +55,6 @@ function nameFileParts(form: FormData): FormData {
     else named.append(key, value, (value as File).name || "blob");
   }
   return named;
-}
-
-function bytesOf(value: ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  return new Uint8Array(value);
 }
 
 /** Encodes `json` with the session's serializer. */

@@ -1,7 +1,7 @@
 import { BasicAuth } from "../auth.ts";
 import { encodeData, encodeJson, type EncodedBody } from "./body.ts";
-import { InvalidUrlClientError, NonHttpUrlClientError } from "../errors/url.ts";
-import { describeRequest } from "../errors/request_info.ts";
+import { resolveUrl } from "./url.ts";
+import { describeRequest } from "../errors/describe.ts";
 import { addAutoHeaders, type HeaderRecord, headerNameSet, type HeadersLike, mergeHeaders, TOKEN } from "../headers.ts";
 import { appendParams } from "./params.ts";
 import type { RequestOptions } from "../options.ts";
@@ -32,20 +32,6 @@ export interface PreparedRequest {
   auth: BasicAuth | undefined;
 }
 
-/** Parses the URL against the base URL; only http and https are accepted. */
-export function resolveUrl(input: string | URL, base: URL | undefined): URL {
-  let url: URL;
-  try {
-    url = new URL(input, base);
-  } catch (err) {
-    throw new InvalidUrlClientError(String(input), base ? `invalid URL (base ${base.href})` : "invalid URL", { cause: err });
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new NonHttpUrlClientError(url, `unsupported URL scheme ${JSON.stringify(url.protocol)}`);
-  }
-  return url;
-}
-
 /** Takes URL credentials out of the URL, as Basic auth (aiohttp's rule). */
 function takeUrlAuth(url: URL): BasicAuth | undefined {
   const auth = BasicAuth.fromUrl(url);
@@ -56,9 +42,9 @@ function takeUrlAuth(url: URL): BasicAuth | undefined {
   return auth;
 }
 
-function encodeBody(what: () => string, shape: RequestShape, serialize: (value: unknown) => string): EncodedBody | undefined {
+function encodeBody(label: () => string, shape: RequestShape, serialize: (value: unknown) => string): EncodedBody | undefined {
   if (shape.data !== undefined && shape.json !== undefined) {
-    throw new TypeError(`${what()}: data and json cannot be used together`);
+    throw new TypeError(`${label()}: data and json cannot be used together`);
   }
   if (shape.json !== undefined) return encodeJson(shape.json, serialize);
   if (shape.data !== undefined && shape.data !== null) return encodeData(shape.data);
@@ -75,17 +61,17 @@ export function prepareRequest(defaults: RequestDefaults, method: string, input:
   if (!TOKEN.test(verb)) throw new TypeError(`invalid HTTP method ${JSON.stringify(method)}`);
   const url = resolveUrl(input, defaults.baseUrl);
   // Named in error messages only, so built only when one is thrown.
-  const what = () => describeRequest(verb, url);
+  const label = () => describeRequest(verb, url);
   const urlAuth = takeUrlAuth(url);
   appendParams(url, shape.params);
-  if (urlAuth && shape.auth) throw new TypeError(`${what()}: credentials in the URL and the auth option cannot be combined`);
-  const headers = mergeHeaders(what, defaults.headers, shape.headers);
+  if (urlAuth && shape.auth) throw new TypeError(`${label()}: credentials in the URL and the auth option cannot be combined`);
+  const headers = mergeHeaders(label, defaults.headers, shape.headers);
   const explicitAuth = shape.auth ?? urlAuth;
   if (explicitAuth && "authorization" in headers) {
-    throw new TypeError(`${what()}: an Authorization header cannot be combined with auth or URL credentials`);
+    throw new TypeError(`${label()}: an Authorization header cannot be combined with auth or URL credentials`);
   }
   const auth = explicitAuth ?? ("authorization" in headers ? undefined : defaults.auth);
-  const body = encodeBody(what, shape, defaults.jsonSerialize);
+  const body = encodeBody(label, shape, defaults.jsonSerialize);
   if (body?.contentType && !("content-type" in headers)) headers["content-type"] = body.contentType;
   // A request's list adds to the session's, as in aiohttp.
   const skip = shape.skipAutoHeaders

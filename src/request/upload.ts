@@ -6,7 +6,7 @@
  */
 import type { EncodedBody } from "./body.ts";
 import { contentLengthOf, type HeaderRecord } from "../headers.ts";
-import { isReadableStreamLike } from "../streams.ts";
+import { bytesOf, isReadableStreamLike } from "../streams.ts";
 
 /** Upload progress, reported each time fetch takes a chunk of the request body. */
 export interface UploadProgress {
@@ -52,7 +52,7 @@ function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {
 function streamOf(value: BodyInit, headers: HeaderRecord): { stream: ReadableStream<Uint8Array>; total: number | undefined } {
   if (isReadableStreamLike(value)) return { stream: value, total: contentLengthOf(headers["content-length"]) };
   if (typeof value === "string" || ArrayBuffer.isView(value)) {
-    const bytes = typeof value === "string" ? encoder.encode(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    const bytes = typeof value === "string" ? encoder.encode(value) : bytesOf(value);
     return { stream: sliced(bytes), total: bytes.byteLength };
   }
   const encoded = new Response(value);

@@ -18,7 +18,7 @@ export interface DownloadProgress {
 /** How a {@link BodySource} guards the body it reads. */
 export interface BodySourceOptions {
   /** `METHOD url`, for error messages; made only when one is thrown. */
-  describe: () => string;
+  label: () => string;
   /** The request's timers and abort signal. */
   deadline: Deadline | undefined;
   /** Stop with a ClientPayloadError once more bytes than this arrive. */
@@ -131,7 +131,7 @@ export class BodySource {
    */
   async cancel(reason?: unknown): Promise<void> {
     if (this.#finished) return;
-    this.#failure = reason ?? new ClientConnectionError(`${this.#options.describe()}: the response was released before its body was read`);
+    this.#failure = reason ?? new ClientConnectionError(`${this.#options.label()}: the response was released before its body was read`);
     this.#finish();
     this.#stopCollecting?.(this.#failure);
     // While readAll() collects, the stream is locked and this fails: the fetch signal stops it.
@@ -142,7 +142,7 @@ export class BodySource {
     this.loaded += chunk.byteLength;
     const { maxBodySize, onProgress, expectedSize } = this.#options;
     if (maxBodySize !== undefined && this.loaded > maxBodySize) {
-      const error = new ClientPayloadError(`${this.#options.describe()}: the response body exceeds maxBodySize (${maxBodySize} bytes)`);
+      const error = new ClientPayloadError(`${this.#options.label()}: the response body exceeds maxBodySize (${maxBodySize} bytes)`);
       void this.cancel(error);
       throw error;
     }
@@ -170,7 +170,7 @@ export class BodySource {
   #fail(err: unknown): unknown {
     const aborted = this.#options.deadline?.abortReason();
     const error = aborted !== undefined || err instanceof ClientPayloadError ? aborted ?? err : new ClientPayloadError(
-      `${this.#options.describe()}: response payload is not completed after ${this.loaded} bytes: ${readNetworkFailure(err).detail}`,
+      `${this.#options.label()}: response payload is not completed after ${this.loaded} bytes: ${readNetworkFailure(err).detail}`,
       { cause: err },
     );
     void this.cancel(error);

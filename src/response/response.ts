@@ -1,14 +1,15 @@
 import { BodySource, type DownloadProgress } from "./body_source.ts";
 import { type ContentType, isJsonMimeType, parseContentType } from "./content_type.ts";
 import { contentLengthOf, type HeaderRecord, headersInit } from "../headers.ts";
-import { ClientResponseError, ContentTypeError } from "../errors/response.ts";
-import { describeRequest, type RequestInfo } from "../errors/request_info.ts";
+import { ClientResponseError, ContentTypeError, type ResponseErrorInit } from "../errors/response.ts";
+import { describeRequest } from "../errors/describe.ts";
+import type { RequestInfo } from "../errors/request_info.ts";
 import { StreamReader } from "./stream_reader.ts";
 import type { Deadline } from "../timeout.ts";
 import type { CookieInfo } from "../cookie_jar.ts";
 
 /** What the session hands a {@link ClientResponse} when it creates one. */
-export interface ResponseInit {
+export interface ClientResponseInit {
   /** The request as sent; `requestInfo` and `url` are made from it when asked for. */
   sent: SentRequest;
   /** The redirect responses before this one, oldest first. */
@@ -41,6 +42,11 @@ export interface JsonOptions {
    * `application/…+json` too; `null` skips the check.
    */
   contentType?: string | null;
+}
+
+/** What a {@link ClientResponseError} about `response` carries; `history` defaults to the response's own. */
+export function responseErrorInit(response: ClientResponse, message: string, history = response.history): ResponseErrorInit {
+  return { requestInfo: response.requestInfo, history, status: response.status, message, headers: response.headers };
 }
 
 /** Decoding without `stream: true` keeps no state, so one UTF-8 decoder serves every response. */
@@ -82,7 +88,7 @@ export class ClientResponse {
    * Made by the session, which hands over the request's timers and slot.
    * @ignore
    */
-  constructor(raw: Response, init: ResponseInit) {
+  constructor(raw: Response, init: ClientResponseInit) {
     this.raw = raw;
     this.status = raw.status;
     this.reason = raw.statusText;
@@ -93,7 +99,7 @@ export class ClientResponse {
     this.cookies = init.cookies;
     const hasBody = this.method !== "HEAD" && !NO_BODY_STATUSES.has(this.status);
     this.#source = new BodySource(hasBody ? raw.body : null, {
-      describe: () => describeRequest(this.method, this.url),
+      label: () => describeRequest(this.method, this.url),
       deadline: init.deadline,
       maxBodySize: init.maxBodySize,
       expectedSize: this.#identityLength(),
@@ -142,13 +148,7 @@ export class ClientResponse {
   /** Throws a {@link ClientResponseError} for a status ≥ 400; the body stays readable. */
   raiseForStatus(): void {
     if (this.ok) return;
-    throw new ClientResponseError({
-      requestInfo: this.requestInfo,
-      history: this.history,
-      status: this.status,
-      message: this.reason,
-      headers: this.headers,
-    });
+    throw new ClientResponseError(responseErrorInit(this, this.reason));
   }
 
   /** The whole body as bytes; cached, so later calls (and `text()`, `json()`) reuse it. */
@@ -181,13 +181,7 @@ export class ClientResponse {
   async json<T = unknown>(options: JsonOptions = {}): Promise<T> {
     const { loads = JSON.parse, contentType = "application/json" } = options;
     if (contentType !== null && !this.#contentTypeMatches(contentType)) {
-      throw new ContentTypeError({
-        requestInfo: this.requestInfo,
-        history: this.history,
-        status: this.status,
-        message: `Attempt to decode JSON with unexpected mimetype: ${this.contentType}`,
-        headers: this.headers,
-      });
+      throw new ContentTypeError(responseErrorInit(this, `Attempt to decode JSON with unexpected mimetype: ${this.contentType}`));
     }
     const text = await this.text(this.charset ?? "utf-8");
     return (text.trim() === "" ? null : loads(text)) as T;

@@ -63,17 +63,17 @@ function findSeparator(chunks: readonly Uint8Array[], separator: Uint8Array, fro
  */
 export class StreamReader implements AsyncIterable<Uint8Array> {
   readonly #source: ChunkSource;
-  readonly #what: string;
+  readonly #label: string;
   /** Received, unread chunks, oldest first; the first may be a view past bytes already read. */
   readonly #chunks: Uint8Array[] = [];
   #buffered = 0;
   #eof = false;
   #busy = false;
 
-  /** Made by `ClientResponse.content`; `what` (`METHOD url`) starts error messages. */
-  constructor(source: ChunkSource, what: string) {
+  /** Made by `ClientResponse.content`; `label` (`METHOD url`) starts error messages. */
+  constructor(source: ChunkSource, label: string) {
     this.#source = source;
-    this.#what = what;
+    this.#label = label;
   }
 
   /**
@@ -108,7 +108,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       if (this.#buffered >= n) return this.#take(n);
       const partial = this.#take(this.#buffered);
       throw new IncompleteReadError(
-        `${this.#what}: readExactly(${n}) reached the end of the body after ${partial.byteLength} bytes`,
+        `${this.#label}: readExactly(${n}) reached the end of the body after ${partial.byteLength} bytes`,
         partial,
         n,
       );
@@ -135,7 +135,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
         const at = findSeparator(this.#chunks, sep, from);
         // Without a separator yet, maxSize bytes already make any line too long.
         if (at >= 0 ? at + sep.byteLength > maxSize : this.#buffered >= maxSize) {
-          throw new LineTooLongError(`${this.#what}: no separator within maxSize (${maxSize} bytes)`, maxSize);
+          throw new LineTooLongError(`${this.#label}: no separator within maxSize (${maxSize} bytes)`, maxSize);
         }
         if (at >= 0) return this.#take(at + sep.byteLength);
         from = Math.max(0, this.#buffered - sep.byteLength + 1);
@@ -211,7 +211,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   async #exclusive<T>(name: string, read: () => Promise<T>): Promise<T> {
-    if (this.#busy) throw new TypeError(`${this.#what}: ${name}() called while another read of the body is pending`);
+    if (this.#busy) throw new TypeError(`${this.#label}: ${name}() called while another read of the body is pending`);
     this.#busy = true;
     try {
       return await read();
