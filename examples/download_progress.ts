@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { ClientSession, type DownloadProgress } from "../mod.ts";
-import { startServer } from "../tests/server.ts";
+import { startServer } from "../tests/server/mod.ts";
 
 const MiB = 2 ** 20;
 const BAR_WIDTH = 30;

@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { ClientSession } from "../mod.ts";
-import { type Echo, startServer } from "./server.ts";
+import { type Echo, startServer } from "./server/mod.ts";
 
 const server = await startServer();
 const session = new ClientSession({ baseUrl: `${server.url}/` });

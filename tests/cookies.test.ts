@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientSession, CookieJar, DummyCookieJar } from "../mod.ts";
-import { startServer } from "./server.ts";
+import { startServer } from "./server/mod.ts";
 
 const server = await startServer();
 after(() => server.close());

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WritableStream as PolyfilledWritableStream } from "web-streams-polyfill";
 import { ClientPayloadError, ClientResponseError, ClientSession, type DownloadProgress, type FetchFunction } from "../mod.ts";
-import { fileBytes, startServer } from "./server.ts";
+import { fileBytes, startServer } from "./server/mod.ts";
 
 const server = await startServer();
 const dir = await mkdtemp(join(tmpdir(), "aiofetch-download-"));

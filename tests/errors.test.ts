@@ -19,7 +19,7 @@ import {
   SocketTimeoutError,
   TooManyRedirects,
 } from "../mod.ts";
-import { closedPort, startServer } from "./server.ts";
+import { closedPort, startServer } from "./server/mod.ts";
 
 const server = await startServer();
 after(() => server.close());

@@ -7,7 +7,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { ClientSession, ServerTimeoutError, SocketTimeoutError } from "../mod.ts";
-import { closedPort, startServer } from "./server.ts";
+import { closedPort, startServer } from "./server/mod.ts";
 
 const server = await startServer();
 after(() => server.close());

@@ -11,7 +11,7 @@ import {
   NonHttpUrlRedirectClientError,
   TooManyRedirects,
 } from "../mod.ts";
-import { type Echo, startServer } from "./server.ts";
+import { type Echo, startServer } from "./server/mod.ts";
 
 const server = await startServer();
 const other = await startServer();

@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { ClientResponseError, ClientSession, ContentTypeError } from "../mod.ts";
-import { seededBytes, startServer } from "./server.ts";
+import { seededBytes, startServer } from "./server/mod.ts";
 
 const server = await startServer();
 const session = new ClientSession({ baseUrl: `${server.url}/` });

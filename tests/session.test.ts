@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { ClientError, ClientResponseError, ClientSession, request } from "../mod.ts";
-import { type Echo, startServer } from "./server.ts";
+import { type Echo, startServer } from "./server/mod.ts";
 
 const server = await startServer();
 after(() => server.close());

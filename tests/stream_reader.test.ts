@@ -9,7 +9,7 @@ import {
   SocketTimeoutError,
   StreamReader,
 } from "../mod.ts";
-import { seededBytes, startServer } from "./server.ts";
+import { seededBytes, startServer } from "./server/mod.ts";
 
 const server = await startServer();
 after(() => server.close());

@@ -7,7 +7,7 @@ import {
   ServerTimeoutError,
   SocketTimeoutError,
 } from "../mod.ts";
-import { startServer } from "./server.ts";
+import { startServer } from "./server/mod.ts";
 
 const server = await startServer();
 after(() => server.close());

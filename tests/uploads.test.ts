@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ReadableStream as PolyfilledReadableStream } from "web-streams-polyfill";
 import { ClientPayloadError, ClientSession, type UploadProgress } from "../mod.ts";
-import { type Echo, seededBytes, startServer } from "./server.ts";
+import { type Echo, seededBytes, startServer } from "./server/mod.ts";
 
 interface Hash {
   bytes: number;
