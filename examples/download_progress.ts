@@ -5,17 +5,18 @@
  *   deno run -A examples/download_progress.ts
  *   bun examples/download_progress.ts
  *
- * The file (1 GiB by default) comes from the local test server. The first
- * attempt is cut off at 40% with an AbortSignal; thanks to `resume: true` the
- * second one asks for the rest with Range/If-Range and finishes the file,
- * computing its SHA-256 on the way. Memory stays flat throughout.
+ * The file (1 GiB by default) comes from a local file server, file_server.ts.
+ * The first attempt is cut off at 40% with an AbortSignal; thanks to
+ * `resume: true` the second one asks for the rest with Range/If-Range and
+ * finishes the file, computing its SHA-256 on the way. Memory stays flat
+ * throughout.
  */
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { ClientSession, type DownloadProgress } from "../mod.ts";
-import { startServer } from "../tests/server/mod.ts";
+import { startFileServer } from "./file_server.ts";
 
 const MiB = 2 ** 20;
 const BAR_WIDTH = 30;
@@ -39,7 +40,7 @@ function progressBar(label: string): (progress: DownloadProgress) => void {
 async function main(): Promise<void> {
   const mibIndex = process.argv.indexOf("--mib");
   const size = (mibIndex >= 0 ? Number(process.argv[mibIndex + 1]) : 1024) * MiB;
-  const server = await startServer();
+  const server = await startFileServer();
   const folder = await mkdtemp(join(tmpdir(), "aiofetch-example-"));
   const path = join(folder, "large.bin");
   // No total timeout for a long download; a stalled one still fails after 30 s of silence.
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   try {
     const stop = new AbortController();
     const draw = progressBar("attempt 1");
-    await session.download(`range/${size}`, path, {
+    await session.download(`file/${size}`, path, {
       resume: true,
       signal: stop.signal,
       onDownloadProgress: (progress) => {
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
       const kept = (await stat(`${path}.part`)).size;
       console.log(`\n  ${err.message}: ${(kept / MiB).toFixed(0)} MiB kept in large.bin.part`);
     });
-    const result = await session.download(`range/${size}`, path, {
+    const result = await session.download(`file/${size}`, path, {
       resume: true,
       checksum: { algorithm: "SHA-256" },
       onDownloadProgress: progressBar("attempt 2"),
