@@ -7,6 +7,7 @@
  */
 import process from "node:process";
 import { ClientSession, DummyCookieJar } from "../mod.ts";
+import { AUTO_HEADERS } from "../src/headers.ts";
 
 interface BreakdownJob {
   base: string;
@@ -17,7 +18,8 @@ interface BreakdownJob {
 
 type Step = () => Promise<unknown>;
 
-const AUTO_HEADERS: [string, string][] = [["accept", "*/*"], ["accept-encoding", "gzip, br"], ["user-agent", "aiofetch/0.1.0"]];
+/** aiofetch's auto headers as the mutable pairs `new Headers()` takes, copied once rather than per request. */
+const AUTO_HEADER_PAIRS = AUTO_HEADERS.map(([name, value]): [string, string] => [name, value]);
 const NO_AUTO_HEADERS = AUTO_HEADERS.map(([name]) => name);
 const decoder = new TextDecoder();
 
@@ -29,7 +31,7 @@ function fetchAs(url: string, parts: ReadonlySet<string>): Step {
     const raw = await fetch(new URL(url), {
       method: "GET",
       body: null,
-      ...(parts.has("headers") ? { headers: new Headers(AUTO_HEADERS) } : {}),
+      ...(parts.has("headers") ? { headers: new Headers(AUTO_HEADER_PAIRS) } : {}),
       ...(parts.has("manual") ? { redirect: "manual" as const } : {}),
       ...(controller ? { signal: controller.signal } : {}),
     });
