@@ -12,7 +12,8 @@
  * @module
  */
 export { ClientSession, request } from "./src/session.ts";
-export type { FetchFunction, RaiseForStatus, RequestOptions, SessionOptions } from "./src/options.ts";
+export type { RaiseForStatus, RequestOptions, SessionOptions } from "./src/options.ts";
+export { type FetchFunction, TCPConnector, type TCPConnectorOptions } from "./src/connector/connector.ts";
 export { ClientResponse, type JsonOptions } from "./src/response/response.ts";
 export { BasicAuth } from "./src/auth.ts";
 export { ClientTimeout, type ClientTimeoutOptions } from "./src/timeout.ts";

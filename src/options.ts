@@ -4,6 +4,7 @@
  * without an import cycle.
  */
 import type { BasicAuth } from "./auth.ts";
+import type { FetchFunction, TCPConnector } from "./connector/connector.ts";
 import type { AbstractCookieJar, CookiesInit } from "./cookie_jar.ts";
 import type { HeadersLike } from "./headers.ts";
 import type { RequestData } from "./request/body.ts";
@@ -15,13 +16,6 @@ import type { ClientTimeout, ClientTimeoutOptions } from "./timeout.ts";
 
 /** `true` raises for status ≥ 400; a function is awaited with every response and may throw. */
 export type RaiseForStatus = boolean | ((response: ClientResponse) => void | Promise<void>);
-
-/**
- * The `fetch` a session calls: `globalThis.fetch` unless given. It gets one
- * call per hop, with `redirect: "manual"` and the headers as a plain record of
- * lower-case names (`new Headers(init.headers)` gives a Headers object).
- */
-export type FetchFunction = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
 
 /** Options of {@link ClientSession.request}. Keys are aiofetch's own, apart from `headers` and `signal`. */
 export interface RequestOptions {
@@ -84,16 +78,31 @@ export interface SessionOptions {
   jsonSerialize?: (value: unknown) => string;
   /** Auto headers (`Accept`, `Accept-Encoding`, `User-Agent`) not to send. */
   skipAutoHeaders?: Iterable<string>;
-  /** The fetch to call; `globalThis.fetch` by default. */
+  /** The fetch hops are sent with; `globalThis.fetch` by default. Shorthand for the connector's `fetch`. */
   fetch?: FetchFunction;
   /** Shared cookies, sent to every origin. */
   cookies?: CookiesInit;
   /** The cookie jar; a new {@link CookieJar} by default. */
   cookieJar?: AbstractCookieJar;
-  /** Requests in flight at once, 0 for no limit; default 100 (aiohttp's connector limit). */
+  /** Hops in flight at once, 0 for no limit; default 100 (aiohttp's connector limit). Shorthand for the connector's `limit`. */
   limit?: number;
-  /** Requests in flight at once per origin, 0 (the default) for no limit. */
+  /** Hops in flight at once per origin, 0 (the default) for no limit. Shorthand for the connector's `limitPerHost`. */
   limitPerHost?: number;
+  /**
+   * How requests travel and how many run at once; made from `limit`,
+   * `limitPerHost` and `fetch` when not given (which then cannot be given
+   * beside it). One connector may serve several sessions.
+   *
+   * @example
+   * ```ts
+   * const connector = new TCPConnector({ limit: 10 });
+   * const a = new ClientSession({ connector });                        // closes it
+   * const b = new ClientSession({ connector, connectorOwner: false }); // borrows it
+   * ```
+   */
+  connector?: TCPConnector;
+  /** Whether `close()` closes the connector too: true by default, as in aiohttp (`connector_owner`). */
+  connectorOwner?: boolean;
   /** The default `maxBodySize` of requests. */
   maxBodySize?: number;
 }

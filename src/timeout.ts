@@ -1,5 +1,4 @@
 import { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./errors/timeout.ts";
-import { describeRequest } from "./errors/describe.ts";
 import { startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
 
 /** The fields of a {@link ClientTimeout}, all in milliseconds; 0 or `undefined` disables one. */
@@ -46,29 +45,27 @@ function checkField(name: string, value: number | undefined): number | undefined
 }
 
 /**
- * One request's timers and the signal they (and the user's own signal) abort.
- * Each request owns its deadline, and `finish()` clears every timer, so no
- * timer outlives the request or leaks into the next.
+ * One request's timers and the signal they (and the user's own signal) abort:
+ * `total` from the start, `connect` per hop until its headers arrive, and
+ * `sockRead` while a body read waits. Each request owns its deadline, and
+ * `finish()` clears every timer, so no timer outlives the request.
  */
 export class Deadline {
   readonly #controller = new AbortController();
-  readonly #method: string;
-  readonly #url: URL;
+  readonly #label: () => string;
   readonly #timeout: ClientTimeout;
   readonly #userSignal: AbortSignal | undefined;
   #totalTimer: TimerHandle | undefined;
   #connectTimer: TimerHandle | undefined;
+  #readTimer: TimerHandle | undefined;
   #onUserAbort: (() => void) | undefined;
-  /**
-   * Called right after the signal aborts (the response body's reader sets it):
-   * one callback rather than an event listener, which costs more per request.
-   */
-  onAbort: (() => void) | undefined;
+  /** Called right after the signal aborts: a plain list, cheaper per request than event listeners. */
+  readonly #abortListeners: Array<() => void> = [];
 
-  constructor(timeout: ClientTimeout, method: string, url: URL, userSignal?: AbortSignal) {
+  /** `label` (`METHOD url`) starts the timeout messages; it is called only when one fires. */
+  constructor(timeout: ClientTimeout, label: () => string, userSignal?: AbortSignal) {
     this.#timeout = timeout;
-    this.#method = method;
-    this.#url = url;
+    this.#label = label;
     this.#userSignal = userSignal;
     if (userSignal) {
       if (userSignal.aborted) this.#controller.abort(userSignal.reason);
@@ -77,12 +74,8 @@ export class Deadline {
         userSignal.addEventListener("abort", this.#onUserAbort, { once: true });
       }
     }
-    if (timeout.total) {
-      this.#totalTimer = startTimer(() => this.#fire(ServerTimeoutError, "total", timeout.total!), timeout.total);
-    }
-    if (timeout.connect) {
-      this.#connectTimer = startTimer(() => this.#fire(ConnectionTimeoutError, "connect", timeout.connect!), timeout.connect);
-    }
+    if (timeout.total) this.#totalTimer = this.#start(ServerTimeoutError, "total", timeout.total);
+    if (timeout.connect) this.#connectTimer = this.#start(ConnectionTimeoutError, "connect", timeout.connect);
   }
 
   /** Aborted by a timeout or by the user's signal; pass it to `fetch`. */
@@ -90,9 +83,9 @@ export class Deadline {
     return this.#controller.signal;
   }
 
-  /** The sockRead limit in ms, if any. */
-  get sockRead(): number | undefined {
-    return this.#timeout.sockRead;
+  /** True when body reads are timed (`sockRead` is set). */
+  get timesReads(): boolean {
+    return this.#timeout.sockRead !== undefined;
   }
 
   /** Response headers arrived: the connect phase is over. */
@@ -106,12 +99,30 @@ export class Deadline {
     const ms = this.#timeout.connect;
     if (!ms || this.#controller.signal.aborted) return;
     stopTimer(this.#connectTimer);
-    this.#connectTimer = startTimer(() => this.#fire(ConnectionTimeoutError, "connect", ms), ms);
+    this.#connectTimer = this.#start(ConnectionTimeoutError, "connect", ms);
   }
 
-  /** Fires the sockRead timeout now (called by the body reader's idle timer). */
-  fireSockRead(): void {
-    this.#fire(SocketTimeoutError, "sockRead", this.#timeout.sockRead ?? 0);
+  /** A body read starts waiting: `sockRead` runs until {@link Deadline.readEnded}. */
+  readStarted(): void {
+    const ms = this.#timeout.sockRead;
+    if (ms && !this.#controller.signal.aborted) this.#readTimer = this.#start(SocketTimeoutError, "sockRead", ms);
+  }
+
+  /** The body read returned (or failed). */
+  readEnded(): void {
+    stopTimer(this.#readTimer);
+    this.#readTimer = undefined;
+  }
+
+  /** Calls `listener` right after the request is aborted (by a timeout, the user's signal or {@link Deadline.abort}). */
+  addAbortListener(listener: () => void): void {
+    this.#abortListeners.push(listener);
+  }
+
+  /** Stops calling `listener`. */
+  removeAbortListener(listener: () => void): void {
+    const index = this.#abortListeners.indexOf(listener);
+    if (index >= 0) this.#abortListeners.splice(index, 1);
   }
 
   /**
@@ -126,21 +137,24 @@ export class Deadline {
   finish(): void {
     stopTimer(this.#totalTimer);
     stopTimer(this.#connectTimer);
-    this.#totalTimer = this.#connectTimer = undefined;
+    stopTimer(this.#readTimer);
+    this.#totalTimer = this.#connectTimer = this.#readTimer = undefined;
     if (this.#onUserAbort) this.#userSignal!.removeEventListener("abort", this.#onUserAbort);
     this.#onUserAbort = undefined;
-  }
-
-  #fire(type: typeof ServerTimeoutError, field: string, ms: number): void {
-    if (this.#controller.signal.aborted) return;
-    this.abort(new type(`${describeRequest(this.#method, this.#url)}: timed out (ClientTimeout.${field} = ${ms} ms)`));
-    this.finish();
   }
 
   /** Aborts the request now with `reason`, which the request and its body then throw as is. */
   abort(reason: unknown): void {
     if (this.#controller.signal.aborted) return;
     this.#controller.abort(reason);
-    this.onAbort?.();
+    for (const listener of this.#abortListeners.splice(0)) listener();
+  }
+
+  #start(type: typeof ServerTimeoutError, field: string, ms: number): TimerHandle {
+    return startTimer(() => {
+      if (this.#controller.signal.aborted) return;
+      this.abort(new type(`${this.#label()}: timed out (ClientTimeout.${field} = ${ms} ms)`));
+      this.finish();
+    }, ms);
   }
 }

@@ -1,13 +1,14 @@
 /**
- * Concurrency limits, as aiohttp's connector `limit` and `limitPerHost`: a
- * request holds a slot from before its first byte is sent until its body is
- * read or released; further requests wait, and the wait counts against
- * `ClientTimeout.connect`.
+ * Concurrency limits, as aiohttp's connector `limit` and `limitPerHost`: each
+ * hop holds a slot of its own origin from before its first byte is sent until
+ * its body is read or released; further hops wait, and the wait counts
+ * against `ClientTimeout.connect`.
  */
 
 interface Waiter {
   key: string;
   grant: () => void;
+  refuse: (reason: unknown) => void;
 }
 
 /** Counts requests in flight, in total and per origin. */
@@ -17,6 +18,7 @@ export class Limiter {
   #active = 0;
   readonly #perKey = new Map<string, number>();
   readonly #queue: Waiter[] = [];
+  #closed: unknown = undefined;
 
   /** `limit` and `limitPerHost` of 0 mean no limit. */
   constructor(limit: number, limitPerHost: number) {
@@ -29,6 +31,7 @@ export class Limiter {
 
   /** Waits for a slot for `key` (an origin); resolves to the function that frees it. */
   acquire(key: string, signal: AbortSignal): Promise<() => void> | (() => void) {
+    if (this.#closed !== undefined) throw this.#closed;
     if (this.#free(key)) return this.#take(key);
     signal.throwIfAborted();
     return new Promise((resolve, reject) => {
@@ -38,6 +41,10 @@ export class Limiter {
           signal.removeEventListener("abort", onAbort);
           resolve(this.#take(key));
         },
+        refuse: (reason) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(reason);
+        },
       };
       const onAbort = () => {
         this.#queue.splice(this.#queue.indexOf(waiter), 1);
@@ -46,6 +53,12 @@ export class Limiter {
       signal.addEventListener("abort", onAbort, { once: true });
       this.#queue.push(waiter);
     });
+  }
+
+  /** Refuses every waiting and later `acquire()` with `reason`; slots held are still freed as usual. */
+  close(reason: unknown): void {
+    this.#closed ??= reason;
+    for (const waiter of this.#queue.splice(0)) waiter.refuse(this.#closed);
   }
 
   #free(key: string): boolean {

@@ -17,6 +17,7 @@ export interface RedirectHop {
   crossOrigin: boolean;
 }
 
+const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "content-language", "content-location", "transfer-encoding"];
 
 /** Resolves a Location against the current URL; only http(s) targets, fragment dropped. */
@@ -33,7 +34,9 @@ function resolveLocation(location: string, current: URL, method: string): URL {
  * Where a 3xx with a Location sends the request next, following aiohttp:
  * 303 (except HEAD), and 301/302 for POST, become GET without a body;
  * 307/308 keep method and body, and a body that cannot be sent twice fails.
- * Removes the body's headers from `headers` when the body is dropped.
+ * Removes the body's headers from `headers` when the body is dropped, and the
+ * credentials (Authorization, Cookie, Proxy-Authorization) when the hop
+ * leaves the origin.
  */
 export function nextHop(status: number, location: string, current: URL, method: string, body: EncodedBody | undefined, headers: HeaderRecord): RedirectHop {
   const url = resolveLocation(location, current, method);
@@ -49,5 +52,7 @@ export function nextHop(status: number, location: string, current: URL, method: 
       `${describeRequest(method, current)}: a ${status} redirect needs the body sent again, but a one-shot stream cannot be replayed; send bytes, a string, a Blob or FormData instead`,
     );
   }
-  return { url, method: nextMethod, body: nextBody, crossOrigin: url.origin !== current.origin };
+  const crossOrigin = url.origin !== current.origin;
+  if (crossOrigin) for (const name of CREDENTIAL_HEADERS) delete headers[name];
+  return { url, method: nextMethod, body: nextBody, crossOrigin };
 }

@@ -1,7 +1,6 @@
 import { ClientConnectionError } from "../errors/connection.ts";
 import { ClientPayloadError } from "../errors/payload.ts";
 import { readNetworkFailure } from "../runtime/network_errors.ts";
-import { startTimer, stopTimer, type TimerHandle } from "../runtime/timers.ts";
 import { concatBytes } from "../streams.ts";
 import type { Deadline } from "../timeout.ts";
 
@@ -20,17 +19,23 @@ export interface BodySourceOptions {
   /** `METHOD url`, for error messages; made only when one is thrown. */
   label: () => string;
   /** The request's timers and abort signal. */
-  deadline: Deadline | undefined;
+  deadline: Deadline;
   /** Stop with a ClientPayloadError once more bytes than this arrive. */
   maxBodySize: number | undefined;
   /** The decoded size promised by the headers, checked at EOF; `undefined` if unknown. */
   expectedSize: number | undefined;
-  /** Called after every chunk. */
-  onProgress: ((progress: DownloadProgress) => void) | undefined;
-  /** Called once, when the body ends, fails or is cancelled. */
+  /** Called once, when the body ends, fails or is cancelled: frees what the hop holds (its slot). */
   onFinish: () => void;
   /** Collects the whole (unread) body natively: the Response's own `arrayBuffer()`. */
   collect?: () => Promise<ArrayBuffer>;
+}
+
+/** What the request hands the body of the response it returns (see {@link BodySource.adopt}). */
+export interface BodyOwner {
+  /** Called after every chunk. */
+  onProgress: ((progress: DownloadProgress) => void) | undefined;
+  /** Called once, when the body ends, fails or is cancelled: frees what the request holds. */
+  onFinish: () => void;
 }
 
 /**
@@ -53,7 +58,7 @@ export class BodySource {
   #finished = false;
   /** Why the body failed (or was released): thrown by every later `next()`. */
   #failure: unknown = undefined;
-  #idleTimer: TimerHandle | undefined;
+  #owner: BodyOwner | undefined;
   readonly #onAbort: () => void;
 
   constructor(stream: ReadableStream<Uint8Array> | null, options: BodySourceOptions) {
@@ -62,9 +67,19 @@ export class BodySource {
     // A timeout or user abort ends the body at once (freeing its slot and timers even
     // if nobody is reading) and cancels the read itself, whether or not the runtime
     // propagates the fetch signal into an already-arrived body.
-    this.#onAbort = () => void this.cancel(options.deadline?.abortReason());
+    this.#onAbort = () => void this.cancel(options.deadline.abortReason());
     if (!stream) this.#finish();
-    else if (options.deadline) options.deadline.onAbort = this.#onAbort;
+    else options.deadline.addAbortListener(this.#onAbort);
+  }
+
+  /**
+   * Makes this the body of the request's final response: progress is reported
+   * from now on, and `owner.onFinish` runs when the body is over (at once if it
+   * already is). A body that is never adopted (a redirect's) frees only its hop.
+   */
+  adopt(owner: BodyOwner): void {
+    if (this.#finished) owner.onFinish();
+    else this.#owner = owner;
   }
 
   /** True once the body has ended, failed or been cancelled. */
@@ -78,16 +93,16 @@ export class BodySource {
     if (this.#finished) return undefined;
     const reader = (this.#reader ??= this.#stream!.getReader());
     const { deadline } = this.#options;
-    if (deadline?.sockRead) this.#idleTimer = startTimer(() => deadline.fireSockRead(), deadline.sockRead);
+    deadline.readStarted();
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
       result = await reader.read();
     } catch (err) {
       throw this.#fail(err);
     } finally {
-      stopTimer(this.#idleTimer);
+      deadline.readEnded();
     }
-    const aborted = deadline?.abortReason();
+    const aborted = deadline.abortReason();
     if (aborted !== undefined) throw this.#fail(aborted);
     if (result.done) {
       this.#checkComplete();
@@ -103,8 +118,8 @@ export class BodySource {
    * than chunk by chunk on Deno and Bun; the fetch signal still aborts it.
    */
   async readAll(): Promise<Uint8Array> {
-    const { maxBodySize, onProgress, deadline } = this.#options;
-    if (this.#reader || this.#finished || maxBodySize !== undefined || onProgress || deadline?.sockRead) {
+    const { maxBodySize, deadline } = this.#options;
+    if (this.#reader || this.#finished || maxBodySize !== undefined || this.#owner?.onProgress || deadline.timesReads) {
       const chunks: Uint8Array[] = [];
       for (let chunk = await this.next(); chunk; chunk = await this.next()) chunks.push(chunk);
       return concatBytes(chunks, this.loaded);
@@ -140,7 +155,8 @@ export class BodySource {
 
   #accept(chunk: Uint8Array): Uint8Array {
     this.loaded += chunk.byteLength;
-    const { maxBodySize, onProgress, expectedSize } = this.#options;
+    const { maxBodySize, expectedSize } = this.#options;
+    const onProgress = this.#owner?.onProgress;
     if (maxBodySize !== undefined && this.loaded > maxBodySize) {
       const error = new ClientPayloadError(`${this.#options.label()}: the response body exceeds maxBodySize (${maxBodySize} bytes)`);
       void this.cancel(error);
@@ -168,7 +184,7 @@ export class BodySource {
 
   /** The error to throw for `err` (a timeout or user abort as is, anything else as a payload error); ends the body with it. */
   #fail(err: unknown): unknown {
-    const aborted = this.#options.deadline?.abortReason();
+    const aborted = this.#options.deadline.abortReason();
     const error = aborted !== undefined || err instanceof ClientPayloadError ? aborted ?? err : new ClientPayloadError(
       `${this.#options.label()}: response payload is not completed after ${this.loaded} bytes: ${readNetworkFailure(err).detail}`,
       { cause: err },
@@ -180,9 +196,8 @@ export class BodySource {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    stopTimer(this.#idleTimer);
-    const { deadline } = this.#options;
-    if (deadline?.onAbort === this.#onAbort) deadline.onAbort = undefined;
+    this.#options.deadline.removeAbortListener(this.#onAbort);
     this.#options.onFinish();
+    this.#owner?.onFinish();
   }
 }

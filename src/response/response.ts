@@ -6,32 +6,39 @@ import { describeRequest } from "../errors/describe.ts";
 import type { RequestInfo } from "../errors/request_info.ts";
 import { StreamReader } from "./stream_reader.ts";
 import type { Deadline } from "../timeout.ts";
-import type { CookieInfo } from "../cookie_jar.ts";
+import { type CookieInfo, parseSetCookies } from "../cookie_jar.ts";
 
-/** What the session hands a {@link ClientResponse} when it creates one. */
+/** What the hop that got a {@link ClientResponse} hands it. */
 export interface ClientResponseInit {
   /** The request as sent; `requestInfo` and `url` are made from it when asked for. */
   sent: SentRequest;
-  /** The redirect responses before this one, oldest first. */
-  history: readonly ClientResponse[];
-  /** The request's timers; the response clears them when its body is over. */
-  deadline: Deadline | undefined;
+  /** The request's timers: its signal aborts the body, and `sockRead` times body reads. */
+  deadline: Deadline;
   /** See `RequestOptions.maxBodySize`. */
   maxBodySize: number | undefined;
+  /** Frees what the hop holds (its concurrency slot); called once, when the body is over. */
+  onFinish: () => void;
+}
+
+/** What the request hands the response it returns: the redirects before it, and its own resources. */
+export interface ResponseOwner {
+  /** The redirect responses before this one, oldest first. */
+  history: readonly ClientResponse[];
   /** See `RequestOptions.onDownloadProgress`. */
   onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
-  /** The cookies this response set. */
-  cookies: Record<string, CookieInfo>;
-  /** Frees what the request holds (its concurrency slot, its timers); called once. */
+  /** Frees what the request holds (its timers); called once, when the body is over. */
   onFinish: () => void;
 }
 
 /** One hop as it went to fetch. */
 export interface SentRequest {
-  method: string;
-  url: URL;
-  headers: HeaderRecord;
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: HeaderRecord;
 }
+
+/** Hands a response to its request (see {@link ResponseOwner}): a symbol, so it stays off the public surface. */
+export const adoptResponse: unique symbol = Symbol("aiofetch.adoptResponse");
 
 /** Options of {@link ClientResponse.json}. */
 export interface JsonOptions {
@@ -67,14 +74,12 @@ export class ClientResponse {
   readonly method: string;
   /** The response headers. */
   readonly headers: Headers;
-  /** The redirect responses before this one, oldest first; empty without redirects. */
-  readonly history: readonly ClientResponse[];
-  /** The cookies this response set (name → value and attributes). */
-  readonly cookies: Readonly<Record<string, CookieInfo>>;
   /** The runtime's own `Response`; its body belongs to this object, so don't read it. */
   readonly raw: Response;
 
   readonly #sent: SentRequest;
+  #history: readonly ClientResponse[] = [];
+  #cookies: Record<string, CookieInfo> | undefined;
   #url: URL | undefined;
   #requestInfo: RequestInfo | undefined;
   readonly #source: BodySource;
@@ -85,7 +90,7 @@ export class ClientResponse {
   #content: StreamReader | undefined;
 
   /**
-   * Made by the session, which hands over the request's timers and slot.
+   * Made by a hop, which hands over its slot; the request's own resources come later, with the final response.
    * @ignore
    */
   constructor(raw: Response, init: ClientResponseInit) {
@@ -95,19 +100,35 @@ export class ClientResponse {
     this.#sent = init.sent;
     this.method = init.sent.method;
     this.headers = raw.headers;
-    this.history = init.history;
-    this.cookies = init.cookies;
     const hasBody = this.method !== "HEAD" && !NO_BODY_STATUSES.has(this.status);
     this.#source = new BodySource(hasBody ? raw.body : null, {
       label: () => describeRequest(this.method, this.url),
       deadline: init.deadline,
       maxBodySize: init.maxBodySize,
       expectedSize: this.#identityLength(),
-      onProgress: init.onDownloadProgress,
       onFinish: init.onFinish,
       collect: () => raw.arrayBuffer(),
     });
     if (!hasBody && raw.body) void raw.body.cancel().catch(() => {});
+  }
+
+  /**
+   * Makes this the response a request returns (aiofetch's own call).
+   * @ignore
+   */
+  [adoptResponse](owner: ResponseOwner): void {
+    this.#history = owner.history;
+    this.#source.adopt({ onProgress: owner.onDownloadProgress, onFinish: owner.onFinish });
+  }
+
+  /** The redirect responses before this one, oldest first; empty without redirects. */
+  get history(): readonly ClientResponse[] {
+    return this.#history;
+  }
+
+  /** The cookies this response set (name → value and attributes); parsed when first asked for. */
+  get cookies(): Readonly<Record<string, CookieInfo>> {
+    return (this.#cookies ??= parseSetCookies(this.headers.getSetCookie()));
   }
 
   /** The final URL (after redirects), without fragment. */

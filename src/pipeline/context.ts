@@ -1,0 +1,83 @@
+/**
+ * One request's context, resolved once against its session: what the first
+ * hop sends, the timers, and every option the loop and the hops read. Nothing
+ * downstream reads the caller's options again.
+ */
+import type { BasicAuth } from "../auth.ts";
+import type { TCPConnector } from "../connector/connector.ts";
+import type { AbstractCookieJar, CookiesInit } from "../cookie_jar.ts";
+import { describeRequest } from "../errors/describe.ts";
+import type { RaiseForStatus, RequestOptions } from "../options.ts";
+import { type PreparedRequest, prepareRequest, type RequestDefaults } from "../request/prepare.ts";
+import type { UploadProgress } from "../request/upload.ts";
+import type { DownloadProgress } from "../response/body_source.ts";
+import type { ClientResponse } from "../response/response.ts";
+import { ClientTimeout, Deadline } from "../timeout.ts";
+import type { HopContext } from "./hop.ts";
+
+/** The session's settings a request is resolved against. */
+export interface SessionDefaults extends RequestDefaults {
+  readonly timeout: ClientTimeout;
+  readonly raiseForStatus: RaiseForStatus;
+  readonly connector: TCPConnector;
+  readonly cookieJar: AbstractCookieJar;
+  readonly maxBodySize: number | undefined;
+  /** The session's responses whose bodies are not over yet, released by `close()`. */
+  readonly open: Set<ClientResponse>;
+}
+
+/** Everything one request's loop and hops read, resolved once. */
+export interface RequestContext extends HopContext {
+  /** What the first hop sends. */
+  readonly first: PreparedRequest;
+  readonly cookieJar: AbstractCookieJar;
+  /** The request's own cookies (not stored; dropped on a cross-origin redirect). */
+  readonly cookies: CookiesInit | undefined;
+  readonly follow: boolean;
+  readonly maxRedirects: number;
+  /** The auth that follows a redirect to another origin: the session's own, when it has no base URL (aiohttp's rule). */
+  readonly crossOriginAuth: BasicAuth | undefined;
+  readonly onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
+  readonly raiseForStatus: RaiseForStatus;
+  readonly open: Set<ClientResponse>;
+  /** The redirect responses so far, oldest first. */
+  readonly history: ClientResponse[];
+}
+
+/**
+ * The upload progress callback, made to abort the request with what it throws:
+ * fetch would otherwise report the exception as a failure of its own.
+ */
+function abortingOnThrow(onProgress: (progress: UploadProgress) => void, deadline: Deadline): (progress: UploadProgress) => void {
+  return (progress) => {
+    try {
+      onProgress(progress);
+    } catch (err) {
+      deadline.abort(err);
+      throw err;
+    }
+  };
+}
+
+/** Resolves a request against its session. Throws every input error before any timer starts. */
+export function resolveRequest(session: SessionDefaults, method: string, url: string | URL, options: RequestOptions): RequestContext {
+  const first = prepareRequest(session, method, url, options);
+  const timeout = options.timeout ? ClientTimeout.from(options.timeout) : session.timeout;
+  const deadline = new Deadline(timeout, () => describeRequest(first.method, first.url), options.signal);
+  return {
+    first,
+    deadline,
+    connector: session.connector,
+    cookieJar: session.cookieJar,
+    cookies: options.cookies,
+    follow: options.allowRedirects ?? true,
+    maxRedirects: options.maxRedirects ?? 10,
+    crossOriginAuth: first.auth && first.auth === session.auth && !session.baseUrl ? first.auth : undefined,
+    maxBodySize: options.maxBodySize ?? session.maxBodySize,
+    onUploadProgress: options.onUploadProgress && abortingOnThrow(options.onUploadProgress, deadline),
+    onDownloadProgress: options.onDownloadProgress,
+    raiseForStatus: options.raiseForStatus ?? session.raiseForStatus,
+    open: session.open,
+    history: [],
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * A hop's cookies, outside any hop logic as in aiohttp: the Cookie header
+ * comes from the jar and the request's own cookies before the hop is sent,
+ * and the response's Set-Cookie lines go to the jar after it.
+ */
+import { type AbstractCookieJar, type CookiesInit, pairsOf } from "../cookie_jar.ts";
+import type { ClientResponse } from "../response/response.ts";
+
+/** The Cookie header's addition for `url`: the jar's cookies, then the request's own; `undefined` if none. */
+export function cookieHeader(jar: AbstractCookieJar, url: URL, own: CookiesInit | undefined): string | undefined {
+  const pairs: Array<readonly [string, string]> = Object.entries(jar.filterCookies(url));
+  if (own) pairs.push(...pairsOf(own));
+  return pairs.length ? pairs.map(([name, value]) => `${name}=${value}`).join("; ") : undefined;
+}
+
+/** Stores what the hop's response set, for the URL the hop went to. `response.cookies` parses the lines only if read. */
+export function storeCookies(jar: AbstractCookieJar, response: ClientResponse, url: URL): void {
+  jar.updateFromSetCookie(response.headers.getSetCookie(), url);
+}

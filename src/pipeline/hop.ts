@@ -1,0 +1,56 @@
+/**
+ * One hop: the innermost step of a request, which a redirect repeats. It
+ * takes a concurrency slot for the hop's own origin, sends through the
+ * connector, and turns any runtime failure into aiofetch's typed errors here,
+ * so that whatever runs around a hop sees `ClientConnectorError` and kin,
+ * never a runtime's raw error.
+ */
+import type { TCPConnector } from "../connector/connector.ts";
+import { toClientError } from "../errors/classify.ts";
+import { headersInit } from "../headers.ts";
+import type { EncodedBody } from "../request/body.ts";
+import { hopBody, type UploadProgress } from "../request/upload.ts";
+import { ClientResponse, type SentRequest } from "../response/response.ts";
+import type { Deadline } from "../timeout.ts";
+
+/** What one hop sends. Its headers are the ones sent: auth and cookies included. */
+export interface HopRequest extends SentRequest {
+  /** The encoded body, if any. */
+  readonly body: EncodedBody | undefined;
+  /** The request's signal: timeouts and the user's abort. */
+  readonly signal: AbortSignal;
+}
+
+/** The request-wide facts a hop needs. */
+export interface HopContext {
+  readonly connector: TCPConnector;
+  readonly deadline: Deadline;
+  readonly maxBodySize: number | undefined;
+  readonly onUploadProgress: ((progress: UploadProgress) => void) | undefined;
+}
+
+/**
+ * Sends one hop and resolves with its response once the headers arrive. The
+ * response holds the hop's slot until its body is over; the request's own
+ * timers stay with the caller.
+ */
+export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientResponse> {
+  const { connector, deadline } = ctx;
+  let release: (() => void) | undefined;
+  try {
+    const slot = connector.acquire(hop.url.origin, deadline.signal);
+    release = typeof slot === "function" ? slot : await slot;
+    const raw = await connector.fetch(hop.url, {
+      method: hop.method,
+      headers: headersInit(hop.headers),
+      ...hopBody(hop.body, hop.headers, ctx.onUploadProgress),
+      redirect: "manual",
+      signal: hop.signal,
+    });
+    deadline.connected();
+    return new ClientResponse(raw, { sent: hop, deadline, maxBodySize: ctx.maxBodySize, onFinish: release });
+  } catch (err) {
+    release?.();
+    throw toClientError(err, hop.method, hop.url, deadline.abortReason());
+  }
+}
