@@ -14,49 +14,44 @@ import { nextHop, REDIRECT_STATUSES } from "./redirects.ts";
 
 /** Runs a resolved request to its response (see the module comment). */
 export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
+  const { deadline, cookieJar, history } = ctx;
+  let { method, url, body, auth, headers } = ctx.first;
+  let ownCookies = ctx.cookies;
   let response: ClientResponse;
   try {
-    response = await followHops(ctx);
+    for (;;) {
+      const cookies = cookieHeader(cookieJar, url, ownCookies);
+      // The prepared headers go out as they are unless this hop adds to them.
+      const sent = auth || cookies || ctx.onUploadProgress ? copyHeaders(headers) : headers;
+      if (auth) sent.authorization = auth.encode();
+      if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
+      response = await sendHop({ method, url, headers: sent, body, signal: deadline.signal }, ctx);
+      storeCookies(cookieJar, response, url);
+      const location = ctx.follow && REDIRECT_STATUSES.has(response.status) ? response.headers.get("location") : null;
+      if (location === null) break;
+      await response.release();
+      history.push(response);
+      if (ctx.maxRedirects && history.length > ctx.maxRedirects) {
+        throw new TooManyRedirects(responseErrorInit(response, `Too many redirects (maxRedirects = ${ctx.maxRedirects})`, history));
+      }
+      // What the last hop sent stays as it was in its requestInfo.
+      if (sent === headers) headers = copyHeaders(headers);
+      const next = nextHop(response.status, location, url, method, body, headers);
+      if (next.crossOrigin) {
+        ownCookies = undefined;
+        auth = ctx.crossOriginAuth;
+      }
+      ({ url, method, body } = next);
+      deadline.restartConnect();
+    }
   } catch (err) {
-    ctx.deadline.finish();
+    deadline.finish();
     // The user's abort reason, or the timeout that fired, wins over what it caused.
-    throw ctx.deadline.abortReason() ?? err;
+    throw deadline.abortReason() ?? err;
   }
   adopt(response, ctx);
   if (ctx.raiseForStatus) await checkStatus(response, ctx.raiseForStatus);
   return response;
-}
-
-/** Sends hops until one is not followed; every redirect response is released on the way. */
-async function followHops(ctx: RequestContext): Promise<ClientResponse> {
-  const { deadline, cookieJar, history } = ctx;
-  let { method, url, body, auth, headers } = ctx.first;
-  let ownCookies = ctx.cookies;
-  for (;;) {
-    const cookies = cookieHeader(cookieJar, url, ownCookies);
-    // The prepared headers go out as they are unless this hop adds to them.
-    const sent = auth || cookies || ctx.onUploadProgress ? copyHeaders(headers) : headers;
-    if (auth) sent.authorization = auth.encode();
-    if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
-    const response = await sendHop({ method, url, headers: sent, body, signal: deadline.signal }, ctx);
-    storeCookies(cookieJar, response, url);
-    const location = ctx.follow && REDIRECT_STATUSES.has(response.status) ? response.headers.get("location") : null;
-    if (location === null) return response;
-    await response.release();
-    history.push(response);
-    if (ctx.maxRedirects && history.length > ctx.maxRedirects) {
-      throw new TooManyRedirects(responseErrorInit(response, `Too many redirects (maxRedirects = ${ctx.maxRedirects})`, history));
-    }
-    // What the last hop sent stays as it was in its requestInfo.
-    if (sent === headers) headers = copyHeaders(headers);
-    const next = nextHop(response.status, location, url, method, body, headers);
-    if (next.crossOrigin) {
-      ownCookies = undefined;
-      auth = ctx.crossOriginAuth;
-    }
-    ({ url, method, body } = next);
-    deadline.restartConnect();
-  }
 }
 
 /** Hands the request's timers, progress callback and history to the response it returns. */
@@ -65,7 +60,7 @@ function adopt(response: ClientResponse, ctx: RequestContext): void {
     ctx.deadline.finish();
     ctx.open.delete(response);
   };
-  response[adoptResponse]({ history: ctx.history, onDownloadProgress: ctx.onDownloadProgress, onFinish: finish });
+  response[adoptResponse](ctx.history, ctx.onDownloadProgress, finish);
   if (!response.closed) ctx.open.add(response);
 }
 

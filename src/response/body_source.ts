@@ -30,14 +30,6 @@ export interface BodySourceOptions {
   collect?: () => Promise<ArrayBuffer>;
 }
 
-/** What the request hands the body of the response it returns (see {@link BodySource.adopt}). */
-export interface BodyOwner {
-  /** Called after every chunk. */
-  onProgress: ((progress: DownloadProgress) => void) | undefined;
-  /** Called once, when the body ends, fails or is cancelled: frees what the request holds. */
-  onFinish: () => void;
-}
-
 /**
  * The one reader of a response body. Every way of consuming a body (`read()`,
  * `text()`, `body`, `content`) pulls chunks through `next()`, which applies
@@ -58,7 +50,9 @@ export class BodySource {
   #finished = false;
   /** Why the body failed (or was released): thrown by every later `next()`. */
   #failure: unknown = undefined;
-  #owner: BodyOwner | undefined;
+  /** Set by {@link BodySource.adopt}. */
+  #onProgress: ((progress: DownloadProgress) => void) | undefined;
+  #onRequestFinish: (() => void) | undefined;
   readonly #onAbort: () => void;
 
   constructor(stream: ReadableStream<Uint8Array> | null, options: BodySourceOptions) {
@@ -73,13 +67,14 @@ export class BodySource {
   }
 
   /**
-   * Makes this the body of the request's final response: progress is reported
-   * from now on, and `owner.onFinish` runs when the body is over (at once if it
+   * Makes this the body of the request's final response: `onProgress` is
+   * called from now on, and `onFinish` when the body is over (at once if it
    * already is). A body that is never adopted (a redirect's) frees only its hop.
    */
-  adopt(owner: BodyOwner): void {
-    if (this.#finished) owner.onFinish();
-    else this.#owner = owner;
+  adopt(onProgress: ((progress: DownloadProgress) => void) | undefined, onFinish: () => void): void {
+    this.#onProgress = onProgress;
+    if (this.#finished) onFinish();
+    else this.#onRequestFinish = onFinish;
   }
 
   /** True once the body has ended, failed or been cancelled. */
@@ -119,7 +114,7 @@ export class BodySource {
    */
   async readAll(): Promise<Uint8Array> {
     const { maxBodySize, deadline } = this.#options;
-    if (this.#reader || this.#finished || maxBodySize !== undefined || this.#owner?.onProgress || deadline.timesReads) {
+    if (this.#reader || this.#finished || maxBodySize !== undefined || this.#onProgress || deadline.timesReads) {
       const chunks: Uint8Array[] = [];
       for (let chunk = await this.next(); chunk; chunk = await this.next()) chunks.push(chunk);
       return concatBytes(chunks, this.loaded);
@@ -156,7 +151,7 @@ export class BodySource {
   #accept(chunk: Uint8Array): Uint8Array {
     this.loaded += chunk.byteLength;
     const { maxBodySize, expectedSize } = this.#options;
-    const onProgress = this.#owner?.onProgress;
+    const onProgress = this.#onProgress;
     if (maxBodySize !== undefined && this.loaded > maxBodySize) {
       const error = new ClientPayloadError(`${this.#options.label()}: the response body exceeds maxBodySize (${maxBodySize} bytes)`);
       void this.cancel(error);
@@ -198,6 +193,6 @@ export class BodySource {
     this.#finished = true;
     this.#options.deadline.removeAbortListener(this.#onAbort);
     this.#options.onFinish();
-    this.#owner?.onFinish();
+    this.#onRequestFinish?.();
   }
 }

@@ -20,16 +20,6 @@ export interface ClientResponseInit {
   onFinish: () => void;
 }
 
-/** What the request hands the response it returns: the redirects before it, and its own resources. */
-export interface ResponseOwner {
-  /** The redirect responses before this one, oldest first. */
-  history: readonly ClientResponse[];
-  /** See `RequestOptions.onDownloadProgress`. */
-  onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
-  /** Frees what the request holds (its timers); called once, when the body is over. */
-  onFinish: () => void;
-}
-
 /** One hop as it went to fetch. */
 export interface SentRequest {
   readonly method: string;
@@ -37,7 +27,7 @@ export interface SentRequest {
   readonly headers: HeaderRecord;
 }
 
-/** Hands a response to its request (see {@link ResponseOwner}): a symbol, so it stays off the public surface. */
+/** Makes a response the one its request returns: a symbol, so it stays off the public surface. */
 export const adoptResponse: unique symbol = Symbol("aiofetch.adoptResponse");
 
 /** Options of {@link ClientResponse.json}. */
@@ -113,12 +103,14 @@ export class ClientResponse {
   }
 
   /**
-   * Makes this the response a request returns (aiofetch's own call).
+   * Makes this the response a request returns (aiofetch's own call): it takes
+   * the redirects before it, the request's progress callback, and `onFinish`,
+   * which frees the request's timers when the body is over.
    * @ignore
    */
-  [adoptResponse](owner: ResponseOwner): void {
-    this.#history = owner.history;
-    this.#source.adopt({ onProgress: owner.onDownloadProgress, onFinish: owner.onFinish });
+  [adoptResponse](history: readonly ClientResponse[], onDownloadProgress: ((progress: DownloadProgress) => void) | undefined, onFinish: () => void): void {
+    this.#history = history;
+    this.#source.adopt(onDownloadProgress, onFinish);
   }
 
   /** The redirect responses before this one, oldest first; empty without redirects. */
