@@ -4,6 +4,7 @@
  * and Bun, with node:test as the one test API. Installs the pinned runtimes
  * into tests/runtimes/node_modules on first use, compiles the TypeScript for
  * Node, prints each runtime's counts and closes with `N passed, N failed`.
+ * First, tests/layout.mjs checks src/ for import cycles and oversized files.
  *
  * Usage: node tests/matrix.mjs [--only node,node18,deno,bun] [test name filter…]
  */
@@ -25,6 +26,12 @@ function ensureRuntimes() {
   // deno package's optional platform packages. The versions are pinned exactly anyway.
   const result = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: runtimesDir, stdio: "inherit" });
   if (result.status !== 0) throw new Error("could not install the test runtimes (tests/runtimes)");
+}
+
+/** tests/layout.mjs: no import cycles in src/, no file over 400 lines. */
+function checkLayout() {
+  const result = spawnSync(process.execPath, [join(root, "tests", "layout.mjs")], { cwd: root, stdio: "inherit" });
+  if (result.status !== 0) throw new Error("the layout check failed (tests/layout.mjs)");
 }
 
 function build() {
@@ -94,6 +101,7 @@ async function main() {
   const onlyIndex = argv.indexOf("--only");
   const only = onlyIndex >= 0 ? argv.splice(onlyIndex, 2)[1].split(",") : undefined;
   const filter = argv.join(" ") || undefined;
+  checkLayout();
   ensureRuntimes();
   build();
   const tests = readdirSync(join(root, "tests")).filter((file) => file.endsWith(".test.ts")).sort();
