@@ -203,14 +203,34 @@ test("same origin keeps auth and per-request cookies across hops", async () => {
   assert.deepEqual(echo.cookies, { mine: "1" });
 });
 
-test("the session's auth follows to another origin only without a baseUrl (aiohttp's rule)", async () => {
+test("auth of any source goes only to the first request's origin: never to another origin, again on coming back", async () => {
   const auth = new BasicAuth("sess", "pw");
   await using plain = new ClientSession({ auth });
-  const followed = (await (await plain.get(redirectTo(`${other.url}/headers`, 302))).json()) as Echo;
-  assert.equal(followed.headers.authorization, auth.encode());
+  const away = (await (await plain.get(redirectTo(`${other.url}/headers`, 302))).json()) as Echo;
+  assert.equal(away.headers.authorization, undefined, "the session's auth stays home, with or without a baseUrl");
   await using based = new ClientSession({ auth, baseUrl: `${server.url}/` });
   const dropped = (await (await based.get(redirectTo(`${other.url}/headers`, 302))).json()) as Echo;
   assert.equal(dropped.headers.authorization, undefined);
+  const back = `${other.url}/redirect-to?url=${encodeURIComponent(`${server.url}/headers`)}&status_code=302`;
+  const home = (await (await based.get(redirectTo(back, 302))).json()) as Echo;
+  assert.equal(home.headers.authorization, auth.encode(), "back on the first origin, the session's auth is sent again");
+  const own = (await (await plain.get(redirectTo(back, 302), { auth: new BasicAuth("own", "pw") })).json()) as Echo;
+  assert.equal(own.headers.authorization, new BasicAuth("own", "pw").encode());
+});
+
+test("a Location with user:pass@ is followed without them: never sent, never shown", async () => {
+  await using session = new ClientSession();
+  const target = `${other.url.replace("http://", "http://user:secret@")}/headers`;
+  const resp = await session.get(redirectTo(target, 302));
+  const echo = (await resp.json()) as Echo;
+  assert.equal(echo.headers.authorization, undefined, "no Basic auth made of the Location's userinfo");
+  assert.equal(resp.url.href, `${other.url}/headers`);
+  assert.ok(!resp.url.href.includes("secret"));
+  const bad = await session.get(redirectTo("http://user:secret@[::1", 302)).catch((e: unknown) => e);
+  assert.ok(bad instanceof InvalidUrlRedirectClientError, `got ${String(bad)}`);
+  assert.ok(bad.message.endsWith("invalid redirect Location: http://***@[::1"), bad.message);
+  assert.equal(bad.url, "http://***@[::1");
+  for (const shown of [String(bad.cause), JSON.stringify(bad.cause), JSON.stringify(bad)]) assert.ok(!shown.includes("user:secret"), shown);
 });
 
 /** A fetch that answers from a script and records what each hop sent: for https hops without a TLS server. */

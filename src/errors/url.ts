@@ -2,6 +2,17 @@ import { clientErrorBrand } from "./client_error.ts";
 import { redactUrl } from "./describe.ts";
 
 /**
+ * The runtime's URL error, unless it may carry the URL's credentials (in its
+ * message, or in Node's `input`): then a TypeError of the same message with
+ * the URL redacted stands in for it.
+ */
+function withoutSecret(cause: unknown, raw: string, shown: string): unknown {
+  if (raw === shown || cause === undefined) return cause;
+  const message = cause instanceof Error ? cause.message.split(raw).join(shown) : "invalid URL";
+  return new TypeError(message);
+}
+
+/**
  * A URL that cannot be used. It is a `ClientError` and also a `TypeError`,
  * as the runtimes' own URL errors are, so code catching either keeps working.
  */
@@ -14,7 +25,7 @@ export class InvalidURL extends TypeError {
   /** `reason` starts the message; the URL follows it, credentials redacted. */
   constructor(url: string | URL, reason: string, options?: { cause?: unknown }) {
     const shown = redactUrl(url);
-    super(`${reason}: ${shown}`, options);
+    super(`${reason}: ${shown}`, { cause: withoutSecret(options?.cause, String(url), shown) });
     this.name = new.target.name;
     this.url = shown;
   }

@@ -3,7 +3,6 @@
  * hop sends, the timers, and every option the loop and the hops read. Nothing
  * downstream reads the caller's options again.
  */
-import type { BasicAuth } from "../auth.ts";
 import type { TCPConnector } from "../connector/connector.ts";
 import type { AbstractCookieJar, CookiesInit } from "../cookie_jar.ts";
 import { describeRequest } from "../errors/describe.ts";
@@ -35,8 +34,6 @@ export interface RequestContext extends HopContext {
   readonly cookies: CookiesInit | undefined;
   readonly follow: boolean;
   readonly maxRedirects: number;
-  /** The auth that follows a redirect to another origin: the session's own, when it has no base URL (aiohttp's rule). */
-  readonly crossOriginAuth: BasicAuth | undefined;
   readonly onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
   readonly raiseForStatus: RaiseForStatus;
   readonly open: Set<ClientResponse>;
@@ -72,7 +69,6 @@ export function resolveRequest(session: SessionDefaults, method: string, url: st
     cookies: options.cookies,
     follow: options.allowRedirects ?? true,
     maxRedirects: options.maxRedirects ?? 10,
-    crossOriginAuth: first.auth && first.auth === session.auth && !session.baseUrl ? first.auth : undefined,
     maxBodySize: options.maxBodySize ?? session.maxBodySize,
     onUploadProgress: options.onUploadProgress && abortingOnThrow(options.onUploadProgress, deadline),
     onDownloadProgress: options.onDownloadProgress,

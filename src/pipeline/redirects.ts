@@ -20,13 +20,15 @@ export interface RedirectHop {
 const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "content-language", "content-location", "transfer-encoding"];
 
-/** Resolves a Location against the current URL; only http(s) targets, fragment dropped. */
+/** Resolves a Location against the current URL; only http(s) targets, fragment and userinfo dropped (aiohttp drops userinfo too). */
 function resolveLocation(location: string, current: URL, method: string): URL {
   const target = parseHttpUrl(location, current, {
     invalid: (_, __, cause) => new InvalidUrlRedirectClientError(location, `${describeRequest(method, current)}: invalid redirect Location`, { cause }),
     nonHttp: (url) => new NonHttpUrlRedirectClientError(url, `${describeRequest(method, current)}: redirect to a non-http URL`),
   });
   target.hash = "";
+  target.username = "";
+  target.password = "";
   return target;
 }
 

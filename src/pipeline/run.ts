@@ -15,15 +15,19 @@ import { nextHop, REDIRECT_STATUSES } from "./redirects.ts";
 /** Runs a resolved request to its response (see the module comment). */
 export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
   const { deadline, cookieJar, history } = ctx;
-  let { method, url, body, auth, headers } = ctx.first;
+  const { auth } = ctx.first;
+  let { method, url, body, headers } = ctx.first;
   let ownCookies = ctx.cookies;
+  // Auth, whatever its source, goes only to the first hop's origin: never elsewhere, again on coming back.
+  let atHome = true;
   let response: ClientResponse;
   try {
     for (;;) {
       const cookies = cookieHeader(cookieJar, url, ownCookies);
       // The prepared headers go out as they are unless this hop adds to them.
-      const sent = auth || cookies || ctx.onUploadProgress ? copyHeaders(headers) : headers;
-      if (auth) sent.authorization = auth.encode();
+      const hopAuth = atHome ? auth : undefined;
+      const sent = hopAuth || cookies || ctx.onUploadProgress ? copyHeaders(headers) : headers;
+      if (hopAuth) sent.authorization = hopAuth.encode();
       if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
       response = await sendHop({ method, url, headers: sent, body, signal: deadline.signal }, ctx);
       storeCookies(cookieJar, response, url);
@@ -37,10 +41,8 @@ export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
       // What the last hop sent stays as it was in its requestInfo.
       if (sent === headers) headers = copyHeaders(headers);
       const next = nextHop(response.status, location, url, method, body, headers);
-      if (next.crossOrigin) {
-        ownCookies = undefined;
-        auth = ctx.crossOriginAuth;
-      }
+      if (next.crossOrigin) ownCookies = undefined;
+      if (auth) atHome = next.url.origin === ctx.first.url.origin;
       ({ url, method, body } = next);
       deadline.restartConnect();
     }
