@@ -1,6 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  BasicAuth,
   ClientConnectionError,
   ClientConnectorDNSError,
   ClientConnectorError,
@@ -19,6 +20,7 @@ import {
   SocketTimeoutError,
   TooManyRedirects,
 } from "../mod.ts";
+import { inspect } from "node:util";
 import { closedPort, startServer } from "./server/mod.ts";
 
 const server = await startServer();
@@ -109,6 +111,35 @@ test("messages redact credentials", async () => {
     assert.doesNotMatch((err as Error).message, /hunter2/);
     return true;
   });
+});
+
+/** Every way a user prints or serializes an error: Node's and Bun's inspect, Deno's own, JSON. */
+function printedForms(err: unknown): string[] {
+  const deno = (globalThis as { Deno?: { inspect(value: unknown, options?: object): string } }).Deno;
+  return [inspect(err, { depth: 10 }), inspect(err, { depth: 10, showHidden: true }), JSON.stringify(err), ...(deno ? [deno.inspect(err, { depth: 10 })] : [])];
+}
+
+test("printed and serialized errors redact credentials; requestInfo.headers still has them for code that asks", async () => {
+  const auth = new BasicAuth("zed", "hunter2");
+  await using session = new ClientSession({ auth, cookies: { sid: "s3cret-cookie" } });
+  const failures: unknown[] = [
+    await session.get(`${server.url}/status/500`, { raiseForStatus: true }).catch((e: unknown) => e),
+    await (await session.get(`${server.url}/html`)).json().catch((e: unknown) => e),
+    await session.get(`${server.url}/redirect/3`, { maxRedirects: 1 }).catch((e: unknown) => e),
+    await session.get("http://ann:hunter2@[bad").catch((e: unknown) => e),
+  ];
+  assert.ok(failures[0] instanceof ClientResponseError);
+  assert.ok(failures[1] instanceof ContentTypeError);
+  assert.ok(failures[2] instanceof TooManyRedirects);
+  assert.ok(failures[3] instanceof InvalidUrlClientError);
+  for (const err of failures) {
+    for (const shown of printedForms(err)) {
+      assert.doesNotMatch(shown, /hunter2|s3cret-cookie|emVkOmh1bnRlcjI/, `${(err as Error).name} printed: ${shown.slice(0, 400)}`);
+    }
+  }
+  const info = (failures[0] as ClientResponseError).requestInfo;
+  assert.equal(info.headers.get("authorization"), auth.encode(), "available when asked for explicitly");
+  assert.equal(info.headers.get("cookie"), "sid=s3cret-cookie");
 });
 
 test("invalid method is a TypeError", async () => {

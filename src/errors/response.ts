@@ -23,8 +23,8 @@ export interface ResponseErrorInit {
  * a body of the wrong content type, too many redirects.
  */
 export class ClientResponseError extends ClientError {
-  /** The request that got this response. */
-  readonly requestInfo: RequestInfo;
+  // Private, with a getter, so that printing or serializing the error never shows the headers sent (auth, cookies).
+  readonly #requestInfo: RequestInfo;
   /** The redirect responses before this one, oldest first. */
   readonly history: readonly unknown[];
   /** The HTTP status code. */
@@ -38,10 +38,15 @@ export class ClientResponseError extends ClientError {
     super(`${status}, message=${JSON.stringify(message)}, ${describeRequest(requestInfo.method, requestInfo.url)}`, {
       cause: init.cause,
     });
-    this.requestInfo = requestInfo;
+    this.#requestInfo = requestInfo;
     this.history = init.history ?? [];
     this.status = status;
     this.headers = init.headers ?? new Headers();
+  }
+
+  /** The request that got this response, as sent: its headers include auth and cookies, so keep them out of logs. */
+  get requestInfo(): RequestInfo {
+    return this.#requestInfo;
   }
 }
 
