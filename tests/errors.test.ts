@@ -142,6 +142,17 @@ test("printed and serialized errors redact credentials; requestInfo.headers stil
   assert.equal(info.headers.get("cookie"), "sid=s3cret-cookie");
 });
 
+test("a truncated body's error counts the bytes that arrived, or gives no count, never a false one", async () => {
+  await using session = new ClientSession();
+  const whole = await (await session.get(`${server.url}/fault/close-mid-body`)).read().catch((e: unknown) => e);
+  assert.ok(whole instanceof ClientPayloadError, String(whole));
+  assert.doesNotMatch(whole.message, /after 0 bytes/);
+  assert.match(whole.message, /response payload is not completed( after 1000 bytes \(100000 expected\)| \(100000 bytes expected\)):/);
+  const chunked = await (await session.get(`${server.url}/fault/close-mid-body`, { maxBodySize: 1e6 })).read().catch((e: unknown) => e);
+  assert.ok(chunked instanceof ClientPayloadError, String(chunked));
+  assert.match(chunked.message, /response payload is not completed after 1000 bytes \(100000 expected\):/, "read chunk by chunk, every byte is counted");
+});
+
 test("invalid method is a TypeError", async () => {
   await using session = new ClientSession();
   await assert.rejects(session.request("GE T", `${server.url}/get`), TypeError);

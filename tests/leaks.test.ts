@@ -6,7 +6,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { ClientSession, ServerTimeoutError, SocketTimeoutError } from "../mod.ts";
+import { ClientSession, ContentTypeError, ServerTimeoutError, SocketTimeoutError } from "../mod.ts";
 import { closedPort, startServer } from "./server/mod.ts";
 
 const server = await startServer();
@@ -89,6 +89,19 @@ const cases: Array<[string, (session: ClientSession, signal: AbortSignal) => Pro
   ["a truncated body", async (session, signal) => {
     await assert.rejects((await session.get(`${server.url}/fault/close-mid-body`, { signal })).read());
   }],
+  ["json() refusing a content type that is not JSON", async (session, signal) => {
+    await assert.rejects((await session.get(`${server.url}/html`, { signal })).json(), ContentTypeError);
+  }],
+  ["text() refusing an unknown encoding", async (session, signal) => {
+    await assert.rejects((await session.get(`${server.url}/bytes/100`, { signal })).text("no-such-encoding"), TypeError);
+  }],
+  ["a read returned out of an await using block", async (session, signal) => {
+    const readInside = async () => {
+      await using resp = await session.get(`${server.url}/get`, { signal });
+      return resp.json(); // no await: the block releases the response while the read is under way
+    };
+    assert.equal(typeof await readInside(), "object");
+  }],
   ["a session closed with a response open", async (session, signal) => {
     await session.get(`${server.url}/bytes/100000`, { signal });
     await session.close();
@@ -104,6 +117,15 @@ for (const [label, run] of cases) {
     assert.equal(listeners(), 0, "listeners left on the user's signal");
   });
 }
+
+test("a body method that throws frees the slot at once: the next request on a one-slot session goes through", async () => {
+  await using session = new ClientSession({ limit: 1, timeout: { total: 0, connect: 5000 } });
+  await assert.rejects((await session.get(`${server.url}/html`)).json(), ContentTypeError);
+  await assert.rejects((await session.get(`${server.url}/bytes/10`)).text("no-such-encoding"), TypeError);
+  const next = await session.get(`${server.url}/get`);
+  assert.equal(next.status, 200);
+  await next.release();
+});
 
 test("the leak check can fail: a response left unread keeps its timers", async () => {
   await using session = new ClientSession({ timeout });

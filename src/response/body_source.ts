@@ -50,6 +50,8 @@ export class BodySource {
   #finished = false;
   /** Why the body failed (or was released): thrown by every later `next()`. */
   #failure: unknown = undefined;
+  /** False while the runtime collects the body whole: then `loaded` says nothing of what arrived. */
+  #counting = true;
   /** Set by {@link BodySource.adopt}. */
   #onProgress: ((progress: DownloadProgress) => void) | undefined;
   #onRequestFinish: (() => void) | undefined;
@@ -119,6 +121,7 @@ export class BodySource {
       for (let chunk = await this.next(); chunk; chunk = await this.next()) chunks.push(chunk);
       return concatBytes(chunks, this.loaded);
     }
+    this.#counting = false;
     const collecting = this.#options.collect?.() ?? new Response(this.#stream).arrayBuffer();
     collecting.catch(() => {});
     let bytes: Uint8Array;
@@ -181,11 +184,21 @@ export class BodySource {
   #fail(err: unknown): unknown {
     const aborted = this.#options.deadline.abortReason();
     const error = aborted !== undefined || err instanceof ClientPayloadError ? aborted ?? err : new ClientPayloadError(
-      `${this.#options.label()}: response payload is not completed after ${this.loaded} bytes: ${readNetworkFailure(err).detail}`,
+      `${this.#options.label()}: response payload is not completed${this.#received()}: ${readNetworkFailure(err).detail}`,
       { cause: err },
     );
     void this.cancel(error);
     return error;
+  }
+
+  /**
+   * How much of the body arrived, for messages. Unknown while the runtime
+   * collects the body whole: no count then, rather than a false "after 0 bytes".
+   */
+  #received(): string {
+    const expected = this.#options.expectedSize;
+    if (this.#counting) return ` after ${this.loaded} bytes${expected === undefined ? "" : ` (${expected} expected)`}`;
+    return expected === undefined ? "" : ` (${expected} bytes expected)`;
   }
 
   #finish(): void {

@@ -182,6 +182,7 @@ export class ClientResponse {
     try {
       if (label !== "utf-8") decoder = new TextDecoder(label);
     } catch (err) {
+      await this.release();
       throw new TypeError(`${describeRequest(this.method, this.url)}: unknown text encoding ${JSON.stringify(label)}`, { cause: err });
     }
     return decoder.decode(await this.read());
@@ -189,14 +190,17 @@ export class ClientResponse {
 
   /**
    * The body parsed as JSON; `null` for an empty body. A content type that is
-   * not JSON throws {@link ContentTypeError} unless `contentType: null`.
+   * not JSON throws {@link ContentTypeError} unless `contentType: null`; the
+   * body is read either way, so the response is released and its text kept.
    */
   async json<T = unknown>(options: JsonOptions = {}): Promise<T> {
     const { loads = JSON.parse, contentType = "application/json" } = options;
+    // Read first, as aiohttp does: a wrong content type then leaves the body whole (and cached)
+    // for `json({ contentType: null })`, and nothing holds the slot or the timers.
+    const text = await this.text(this.charset ?? "utf-8");
     if (contentType !== null && !this.#contentTypeMatches(contentType)) {
       throw new ContentTypeError(responseErrorInit(this, `Attempt to decode JSON with unexpected mimetype: ${this.contentType}`));
     }
-    const text = await this.text(this.charset ?? "utf-8");
     return (text.trim() === "" ? null : loads(text)) as T;
   }
 
@@ -236,8 +240,14 @@ export class ClientResponse {
     return this.#source.finished;
   }
 
-  /** Drops the unread body and frees the connection and timers. Safe to call twice. */
+  /**
+   * Drops the unread body and frees the connection and timers. Safe to call
+   * twice. A `read()`/`text()`/`json()` already under way is not cut short:
+   * release waits for it, so `await using resp = …; return resp.json();` gets
+   * the body on every runtime. A `body` stream or `content` read is cancelled.
+   */
   release(): Promise<void> {
+    if (this.#bytes && !this.#source.finished) return this.#bytes.then(() => {}, () => {});
     return this.#source.cancel();
   }
 
