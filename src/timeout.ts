@@ -1,5 +1,5 @@
 import { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./errors/timeout.ts";
-import { startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
+import { holdProcess, startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
 
 /** The fields of a {@link ClientTimeout}, all in milliseconds; 0 or `undefined` disables one. */
 export interface ClientTimeoutOptions {
@@ -49,6 +49,11 @@ function checkField(name: string, value: number | undefined): number | undefined
  * `total` from the start, `connect` per hop until its headers arrive, and
  * `sockRead` while a body read waits. Each request owns its deadline, and
  * `finish()` clears every timer, so no timer outlives the request.
+ *
+ * While someone awaits the request (from the start until its response is
+ * returned, then during each body read) its timers hold the process open:
+ * a script awaiting a slot or a stalled body gets its timeout error instead
+ * of exiting silently. A response nobody is reading lets the process exit.
  */
 export class Deadline {
   readonly #controller = new AbortController();
@@ -59,6 +64,8 @@ export class Deadline {
   #connectTimer: TimerHandle | undefined;
   #readTimer: TimerHandle | undefined;
   #onUserAbort: (() => void) | undefined;
+  /** How many are awaiting the request now; its timers hold the process open while this is above 0. */
+  #awaited = 1;
   /** Called right after the signal aborts: a plain list, cheaper per request than event listeners. */
   readonly #abortListeners: Array<() => void> = [];
 
@@ -102,8 +109,14 @@ export class Deadline {
     this.#connectTimer = this.#start(ConnectionTimeoutError, "connect", ms);
   }
 
-  /** A body read starts waiting: `sockRead` runs until {@link Deadline.readEnded}. */
+  /** The response was handed over: until a body read starts, nothing awaits the request. */
+  responded(): void {
+    this.#letGo();
+  }
+
+  /** A body read starts waiting: it holds the process, and `sockRead` runs, until {@link Deadline.readEnded}. */
   readStarted(): void {
+    this.#hold();
     const ms = this.#timeout.sockRead;
     if (ms && !this.#controller.signal.aborted) this.#readTimer = this.#start(SocketTimeoutError, "sockRead", ms);
   }
@@ -112,6 +125,7 @@ export class Deadline {
   readEnded(): void {
     stopTimer(this.#readTimer);
     this.#readTimer = undefined;
+    this.#letGo();
   }
 
   /** Calls `listener` right after the request is aborted (by a timeout, the user's signal or {@link Deadline.abort}). */
@@ -155,6 +169,20 @@ export class Deadline {
       if (this.#controller.signal.aborted) return;
       this.abort(new type(`${this.#label()}: timed out (ClientTimeout.${field} = ${ms} ms)`));
       this.finish();
-    }, ms);
+    }, ms, this.#awaited > 0);
+  }
+
+  #hold(): void {
+    if (this.#awaited++ === 0) this.#holdTimers(true);
+  }
+
+  #letGo(): void {
+    if (--this.#awaited === 0) this.#holdTimers(false);
+  }
+
+  #holdTimers(holding: boolean): void {
+    holdProcess(this.#totalTimer, holding);
+    holdProcess(this.#connectTimer, holding);
+    holdProcess(this.#readTimer, holding);
   }
 }

@@ -52,6 +52,7 @@ export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
     throw deadline.abortReason() ?? err;
   }
   adopt(response, ctx);
+  deadline.responded();
   if (ctx.raiseForStatus) await checkStatus(response, ctx.raiseForStatus);
   return response;
 }

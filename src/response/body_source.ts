@@ -125,12 +125,14 @@ export class BodySource {
     const collecting = this.#options.collect?.() ?? new Response(this.#stream).arrayBuffer();
     collecting.catch(() => {});
     let bytes: Uint8Array;
+    this.#options.deadline.readStarted();
     try {
       bytes = new Uint8Array(await Promise.race([collecting, new Promise<never>((_, reject) => (this.#stopCollecting = reject))]));
     } catch (err) {
       throw this.#failure ?? this.#fail(err);
     } finally {
       this.#stopCollecting = undefined;
+      this.#options.deadline.readEnded();
     }
     this.loaded = bytes.byteLength;
     this.#checkComplete();
