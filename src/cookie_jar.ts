@@ -1,4 +1,5 @@
 import { Cookie, CookieJar as ToughCookieJar, type SerializedCookie } from "tough-cookie";
+import { TOKEN } from "./headers.ts";
 import { readTextFile, writeFileAtomic } from "./runtime/fs.ts";
 
 /** One cookie as the jar holds it. */
@@ -30,7 +31,12 @@ export type CookiesInit = Record<string, string> | Iterable<readonly [string, st
 export interface AbstractCookieJar extends Iterable<CookieInfo> {
   /** The cookies to send to `url`, name → value. */
   filterCookies(url: string | URL): Record<string, string>;
-  /** Stores cookies by name and value: for `responseUrl`'s host, or shared (sent everywhere) without it. */
+  /**
+   * Stores cookies by name and value: for `responseUrl`'s host, or shared
+   * (sent everywhere) without it. What {@link AbstractCookieJar.filterCookies}
+   * returns goes into the Cookie header as is, so a jar refuses here what
+   * is not a valid cookie (as {@link CookieJar} does, with a `TypeError`).
+   */
   updateCookies(cookies: CookiesInit, responseUrl?: string | URL): void;
   /** Stores the `Set-Cookie` lines of a response from `url`; invalid lines are skipped. */
   updateFromSetCookie(lines: readonly string[], url: URL): void;
@@ -66,9 +72,39 @@ function isIpHost(url: URL): boolean {
   return IPV4.test(url.hostname) || url.hostname.startsWith("[");
 }
 
+/** A cookie's name and value, as checked by {@link checkedCookies}. */
+export type CookiePair = readonly [name: string, value: string];
+
 /** The name/value pairs of cookies given either way. */
-export function pairsOf(cookies: CookiesInit): Iterable<readonly [string, string]> {
+function pairsOf(cookies: CookiesInit): Iterable<readonly [string, string]> {
   return Symbol.iterator in cookies ? cookies as Iterable<readonly [string, string]> : Object.entries(cookies);
+}
+
+/**
+ * RFC 6265 section 4.1.1 cookie-value: cookie-octets, optionally in double
+ * quotes. What it leaves out (`;`, `,`, whitespace, `"`, `\\`, CR, LF, NUL and
+ * other controls) is what would end the cookie, add one, or split the header.
+ */
+const COOKIE_VALUE = /^(?:[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*|"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*")$/;
+
+/**
+ * The cookies as checked pairs, values stringified: a name that is not a
+ * token or a value that is not cookie-octets throws a `TypeError` starting
+ * with `label()` and naming the cookie, never showing the value (it may be a
+ * secret). Taken once, so an iterator given as `cookies` serves every hop.
+ */
+export function checkedCookies(cookies: CookiesInit, label: () => string): CookiePair[] {
+  const pairs: CookiePair[] = [];
+  for (const [name, raw] of pairsOf(cookies)) {
+    const value = String(raw);
+    // RFC 6265's cookie-name is an HTTP token: no `=`, `;`, `,`, whitespace or controls.
+    if (!TOKEN.test(name)) throw new TypeError(`${label()}: cookie name ${JSON.stringify(name)} is not an RFC 6265 token`);
+    if (!COOKIE_VALUE.test(value)) {
+      throw new TypeError(`${label()}: the value of cookie ${JSON.stringify(name)} is not RFC 6265 cookie-octets (no ;, comma, whitespace, quote, backslash or control characters such as CR, LF and NUL)`);
+    }
+    pairs.push([name, value]);
+  }
+  return pairs;
 }
 
 function toInfo(cookie: Cookie): CookieInfo {
@@ -137,13 +173,20 @@ export class CookieJar implements AbstractCookieJar {
     return result;
   }
 
-  /** Stores name/value cookies: host-only for `responseUrl`, or shared (sent to every origin) without it. */
+  /**
+   * Stores name/value cookies: host-only for `responseUrl`, or shared (sent to
+   * every origin) without it. A name that is not a token or a value that is
+   * not RFC 6265 cookie-octets (such as `"a; admin=1"`) throws a `TypeError`
+   * naming the cookie, and nothing of the call is stored.
+   */
   updateCookies(cookies: CookiesInit, responseUrl?: string | URL): void {
+    // Checked here, where they are stored, so that what the jar hands out is never checked again per request.
+    const pairs = checkedCookies(cookies, () => "CookieJar.updateCookies");
     if (responseUrl === undefined) {
-      for (const [name, value] of pairsOf(cookies)) this.#shared.set(name, String(value));
+      for (const [name, value] of pairs) this.#shared.set(name, value);
       return;
     }
-    const lines = Array.from(pairsOf(cookies), ([name, value]) => `${name}=${value}`);
+    const lines = pairs.map(([name, value]) => `${name}=${value}`);
     this.updateFromSetCookie(lines, typeof responseUrl === "string" ? new URL(responseUrl) : responseUrl);
   }
 
@@ -221,7 +264,7 @@ export class CookieJar implements AbstractCookieJar {
       throw new TypeError(`CookieJar.load: ${path} is not a saved aiofetch cookie jar`);
     }
     const jar = new CookieJar({ unsafe: saved.unsafe === true, treatAsSecureOrigin: saved.treatAsSecureOrigin ?? [] });
-    for (const [name, value] of Object.entries(saved.shared ?? {})) jar.#shared.set(name, String(value));
+    for (const [name, value] of checkedCookies(saved.shared ?? {}, () => `CookieJar.load: ${path}`)) jar.#shared.set(name, value);
     jar.#restore(saved.cookies);
     return jar;
   }

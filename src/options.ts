@@ -31,7 +31,12 @@ export interface RequestOptions {
   auth?: BasicAuth;
   /** Auto headers not to send, in addition to the session's list. */
   skipAutoHeaders?: Iterable<string>;
-  /** Cookies sent with this request only (not stored, dropped on a cross-origin redirect). */
+  /**
+   * Cookies sent with this request only (not stored, dropped on a
+   * cross-origin redirect). A name that is not a token or a value that is not
+   * RFC 6265 cookie-octets (`;`, `,`, whitespace, CR, LF…) rejects the request
+   * with a `TypeError` before anything is sent.
+   */
   cookies?: CookiesInit;
   /** Replaces the session's timeout entirely, as in aiohttp. */
   timeout?: ClientTimeout | ClientTimeoutOptions;
@@ -80,7 +85,7 @@ export interface SessionOptions {
   skipAutoHeaders?: Iterable<string>;
   /** The fetch hops are sent with; `globalThis.fetch` by default. Shorthand for the connector's `fetch`. */
   fetch?: FetchFunction;
-  /** Shared cookies, sent to every origin. */
+  /** Shared cookies, sent to every origin; stored with `cookieJar.updateCookies`, which refuses invalid ones with a `TypeError`. */
   cookies?: CookiesInit;
   /** The cookie jar; a new {@link CookieJar} by default. */
   cookieJar?: AbstractCookieJar;

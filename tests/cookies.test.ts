@@ -181,8 +181,76 @@ test("loading a file that is not a saved jar is a clear TypeError; the jar in us
     const wrongShape = join(dir, "other.json");
     await writeFile(wrongShape, JSON.stringify({ hello: "world" }));
     await assert.rejects(CookieJar.load(wrongShape), /is not a saved aiofetch cookie jar/);
+    const injected = join(dir, "injected.json");
+    await writeFile(injected, JSON.stringify({ format: "aiofetch-cookie-jar", version: 1, shared: { sess: "a; admin=1" }, cookies: [] }));
+    await assert.rejects(CookieJar.load(injected), /^TypeError: CookieJar\.load: .*injected\.json: the value of cookie "sess" is not RFC 6265 cookie-octets/);
     assert.deepEqual(jar.filterCookies("http://example.com/"), { keep: "1" });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+// Values that would end the cookie, add one, or split the header (RFC 6265 cookie-octets leave them out).
+const BAD_VALUES = [
+  ["a semicolon", "abc; admin=true"],
+  ["a comma", "abc, admin=true"],
+  ["a space", "abc admin"],
+  ["CR/LF", "abc\r\nX-Injected: 1"],
+  ["NUL", "abc\0admin"],
+  ["a quote inside", 'ab"c'],
+  ["a backslash", "abc\\admin"],
+] as const;
+
+for (const [label, value] of BAD_VALUES) {
+  test(`a request cookie with ${label} is a TypeError naming the request and the cookie, not the value; nothing is sent`, async () => {
+    let calls = 0;
+    await using session = new ClientSession({ fetch: (input, init) => (calls++, fetch(input, init)) });
+    await assert.rejects(session.get(`${server.localUrl}/cookies`, { cookies: { sess: value } }), (err: unknown) => {
+      assert.ok(err instanceof TypeError);
+      assert.match((err as Error).message, /^GET http:\/\/localhost:\d+\/cookies: the value of cookie "sess" is not RFC 6265 cookie-octets/);
+      assert.ok(!(err as Error).message.includes("abc"), "the value is never shown");
+      return true;
+    });
+    assert.equal(calls, 0);
+  });
+}
+
+test("a request cookie whose name is not a token is a TypeError naming it; nothing is sent", async () => {
+  let calls = 0;
+  await using session = new ClientSession({ fetch: (input, init) => (calls++, fetch(input, init)) });
+  for (const name of ["a=b", "a;b", "a b", "a\r\nb", ""]) {
+    await assert.rejects(session.post(`${server.localUrl}/cookies`, { cookies: [[name, "1"]] }), (err: unknown) => {
+      assert.ok(err instanceof TypeError);
+      assert.equal((err as Error).message, `POST ${server.localUrl}/cookies: cookie name ${JSON.stringify(name)} is not an RFC 6265 token`);
+      return true;
+    });
+  }
+  assert.equal(calls, 0);
+});
+
+test("valid cookie-octets, a quoted value and an empty value are sent verbatim; an iterator serves every hop", async () => {
+  await using session = new ClientSession();
+  const odd = "!#$%&'()*+-./:<=>?@[]^_`{|}~";
+  function* pairs(): Generator<[string, string]> {
+    yield ["odd", odd];
+    yield ["quoted", '"x"'];
+    yield ["empty", ""];
+  }
+  const resp = await session.get(`${server.localUrl}/redirect-to`, { params: { url: "/cookies" }, cookies: pairs() });
+  assert.equal(resp.history.length, 1);
+  assert.deepEqual(await resp.json(), { cookies: { odd, quoted: '"x"', empty: "" } }, "sent again on the redirect hop");
+});
+
+test("the session's cookies option and jar.updateCookies refuse invalid cookies when they are stored, storing none of the call", () => {
+  assert.throws(() => new ClientSession({ cookies: { sess: "abc; admin=true" } }), (err: unknown) => {
+    assert.ok(err instanceof TypeError);
+    assert.match((err as Error).message, /^CookieJar\.updateCookies: the value of cookie "sess" is not RFC 6265 cookie-octets/);
+    return true;
+  });
+  const jar = new CookieJar();
+  assert.throws(() => jar.updateCookies({ ok: "1", sess: "abc\r\nX: 1" }), TypeError);
+  assert.throws(() => jar.updateCookies({ ok: "1", sess: "abc; Domain=example.com" }, "http://www.example.com/"), TypeError);
+  assert.throws(() => jar.updateCookies([["a b", "1"]], "http://www.example.com/"), /cookie name "a b" is not an RFC 6265 token/);
+  assert.equal(jar.size, 0);
+  assert.deepEqual(jar.filterCookies("http://api.example.com/"), {});
 });

@@ -4,7 +4,7 @@
  * downstream reads the caller's options again.
  */
 import type { TCPConnector } from "../connector/connector.ts";
-import type { AbstractCookieJar, CookiesInit } from "../cookie_jar.ts";
+import { type AbstractCookieJar, checkedCookies, type CookiePair } from "../cookie_jar.ts";
 import { describeRequest } from "../errors/describe.ts";
 import type { RaiseForStatus, RequestOptions } from "../options.ts";
 import { type PreparedRequest, prepareRequest, type RequestDefaults } from "../request/prepare.ts";
@@ -30,8 +30,8 @@ export interface RequestContext extends HopContext {
   /** What the first hop sends. */
   readonly first: PreparedRequest;
   readonly cookieJar: AbstractCookieJar;
-  /** The request's own cookies (not stored; dropped on a cross-origin redirect). */
-  readonly cookies: CookiesInit | undefined;
+  /** The request's own cookies, checked (not stored; dropped on a cross-origin redirect). */
+  readonly cookies: readonly CookiePair[] | undefined;
   readonly follow: boolean;
   readonly maxRedirects: number;
   readonly onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
@@ -60,13 +60,16 @@ function abortingOnThrow(onProgress: (progress: UploadProgress) => void, deadlin
 export function resolveRequest(session: SessionDefaults, method: string, url: string | URL, options: RequestOptions): RequestContext {
   const first = prepareRequest(session, method, url, options);
   const timeout = options.timeout ? ClientTimeout.from(options.timeout) : session.timeout;
-  const deadline = new Deadline(timeout, () => describeRequest(first.method, first.url), options.signal);
+  const label = () => describeRequest(first.method, first.url);
+  // Before the Deadline, whose timers would otherwise start for a request that is refused.
+  const cookies = options.cookies && checkedCookies(options.cookies, label);
+  const deadline = new Deadline(timeout, label, options.signal);
   return {
     first,
     deadline,
     connector: session.connector,
     cookieJar: session.cookieJar,
-    cookies: options.cookies,
+    cookies,
     follow: options.allowRedirects ?? true,
     maxRedirects: options.maxRedirects ?? 10,
     maxBodySize: options.maxBodySize ?? session.maxBodySize,
