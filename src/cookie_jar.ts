@@ -1,4 +1,5 @@
 import { Cookie, CookieJar as ToughCookieJar, type SerializedCookie } from "tough-cookie";
+import { BoundedCookieStore, type CookieLimits, cookieLimits } from "./cookie_store.ts";
 import { TOKEN } from "./headers.ts";
 import { readTextFile, writeFileAtomic } from "./runtime/fs.ts";
 
@@ -48,15 +49,47 @@ export interface AbstractCookieJar extends Iterable<CookieInfo> {
   readonly size: number;
 }
 
-/** Options of {@link CookieJar}. */
+/**
+ * Options of {@link CookieJar}.
+ *
+ * The three limits are RFC 6265 section 6.1's, applied as browsers apply
+ * them, so that no site can grow the Cookie header of later requests without
+ * bound; each is a non-negative integer (0 for no limit), or the constructor
+ * throws a `TypeError`. They cover every cookie stored for a domain: from
+ * `Set-Cookie`, from `updateCookies` with a URL, and from
+ * {@link CookieJar.load}. Shared cookies (`updateCookies` without a URL, and
+ * so the session's `cookies` option) are the program's own: they are neither
+ * counted nor limited. {@link CookieJar.save} keeps the limits, and
+ * {@link CookieJar.load} applies them again.
+ *
+ * @example
+ * ```ts
+ * // A crawler of many sites keeps more cookies in all, and as many per site as Chrome does.
+ * const jar = new CookieJar({ maxCookies: 10_000, maxCookiesPerDomain: 180 });
+ * const session = new ClientSession({ cookieJar: jar });
+ * ```
+ */
 export interface CookieJarOptions {
   /** Accept cookies from hosts that are IP addresses (refused by default, as in aiohttp). */
   unsafe?: boolean;
   /** Origins (`http://host:port`) whose Secure cookies are sent over plain http too. */
   treatAsSecureOrigin?: Iterable<string | URL>;
+  /** The largest cookie stored, in UTF-8 bytes of name and value; a larger one is ignored. Default 4096 (RFC 6265's minimum, and Chrome's and Firefox's limit). */
+  maxCookieSize?: number;
+  /**
+   * The most cookies stored for one site: a registrable domain such as
+   * `example.com`, which holds the cookies of `www.example.com`,
+   * `api.example.com` and `Domain=example.com` alike (as browsers count).
+   * A new cookie past it evicts the site's oldest: expired ones first, then
+   * the least recently created (replacing a cookie keeps its creation time).
+   * Default 50, RFC 6265's minimum (Chrome and Firefox keep 180).
+   */
+  maxCookiesPerDomain?: number;
+  /** The most cookies stored in all; a new cookie past it evicts the oldest in the jar, as `maxCookiesPerDomain` does. Default 3000, RFC 6265's minimum (Chrome keeps 3300). */
+  maxCookies?: number;
 }
 
-interface SavedJar {
+interface SavedJar extends Partial<CookieLimits> {
   format: "aiofetch-cookie-jar";
   version: 1;
   unsafe: boolean;
@@ -142,6 +175,7 @@ export class CookieJar implements AbstractCookieJar {
   readonly #shared = new Map<string, string>();
   readonly #unsafe: boolean;
   readonly #secureOrigins: ReadonlySet<string>;
+  readonly #limits: CookieLimits;
   /** False until something is stored: lets the common empty-jar case skip tough-cookie. */
   #touched = false;
 
@@ -149,11 +183,12 @@ export class CookieJar implements AbstractCookieJar {
   constructor(options: CookieJarOptions = {}) {
     this.#unsafe = options.unsafe ?? false;
     this.#secureOrigins = new Set(Array.from(options.treatAsSecureOrigin ?? [], (origin) => new URL(String(origin)).origin));
-    this.#jar = CookieJar.#newJar();
+    this.#limits = cookieLimits(options);
+    this.#jar = this.#newJar();
   }
 
-  static #newJar(): ToughCookieJar {
-    return new ToughCookieJar(undefined, { rejectPublicSuffixes: true, allowSecureOnLocal: true });
+  #newJar(): ToughCookieJar {
+    return new ToughCookieJar(new BoundedCookieStore(this.#limits), { rejectPublicSuffixes: true, allowSecureOnLocal: true });
   }
 
   /** The URL tough-cookie should see: https for origins treated as secure. */
@@ -203,7 +238,7 @@ export class CookieJar implements AbstractCookieJar {
   clear(predicate?: (cookie: CookieInfo) => boolean): void {
     if (!predicate) {
       this.#shared.clear();
-      this.#jar = CookieJar.#newJar();
+      this.#jar = this.#newJar();
       this.#touched = false;
       return;
     }
@@ -245,6 +280,7 @@ export class CookieJar implements AbstractCookieJar {
       version: 1,
       unsafe: this.#unsafe,
       treatAsSecureOrigin: [...this.#secureOrigins],
+      ...this.#limits,
       shared: Object.fromEntries(this.#shared),
       cookies: this.#jar.serializeSync()?.cookies ?? [],
     };
@@ -263,7 +299,14 @@ export class CookieJar implements AbstractCookieJar {
     if (saved?.format !== "aiofetch-cookie-jar" || !Array.isArray(saved.cookies)) {
       throw new TypeError(`CookieJar.load: ${path} is not a saved aiofetch cookie jar`);
     }
-    const jar = new CookieJar({ unsafe: saved.unsafe === true, treatAsSecureOrigin: saved.treatAsSecureOrigin ?? [] });
+    let jar: CookieJar;
+    try {
+      // A file saved before the limits existed gets the defaults.
+      const { maxCookieSize, maxCookiesPerDomain, maxCookies } = saved;
+      jar = new CookieJar({ unsafe: saved.unsafe === true, treatAsSecureOrigin: saved.treatAsSecureOrigin ?? [], maxCookieSize, maxCookiesPerDomain, maxCookies });
+    } catch (err) {
+      throw new TypeError(`CookieJar.load: ${path} is not a valid saved jar: ${(err as Error).message}`, { cause: err });
+    }
     for (const [name, value] of checkedCookies(saved.shared ?? {}, () => `CookieJar.load: ${path}`)) jar.#shared.set(name, value);
     jar.#restore(saved.cookies);
     return jar;
@@ -285,8 +328,9 @@ export class CookieJar implements AbstractCookieJar {
   }
 
   #restore(cookies: SerializedCookie[]): void {
-    const serialized = this.#jar.serializeSync() ?? CookieJar.#newJar().serializeSync()!;
-    this.#jar = ToughCookieJar.deserializeSync({ ...serialized, cookies });
+    const serialized = this.#jar.serializeSync() ?? this.#newJar().serializeSync()!;
+    // Put back oldest first into a bounded store, which applies the limits again.
+    this.#jar = ToughCookieJar.deserializeSync({ ...serialized, cookies }, new BoundedCookieStore(this.#limits));
     this.#touched = cookies.length > 0;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The cookie endpoints: `/cookies` answers the cookies the request carried,
  * `/cookies/set` and `/cookies/delete` set and expire them then redirect
- * there, and `/set-cookie-raw` sends Set-Cookie lines verbatim.
+ * there, `/set-cookie-raw` sends Set-Cookie lines verbatim, and
+ * `/cookies/bulk` sets many or large cookies at once.
  */
 import { type Route, sendJson } from "./route.ts";
 
@@ -26,6 +27,15 @@ export const cookieRoutes: Route[] = [
     const lines = [...url.searchParams.keys()].map((name) => `${name}=; Path=/; Max-Age=0`);
     res.writeHead(302, { location: "/cookies", "set-cookie": lines });
     res.end();
+  }],
+  [/^\/cookies\/bulk$/, (_req, res, url) => {
+    // `count` cookies named `<prefix><i>` (prefix "c" by default), each value `size` bytes long.
+    const count = Number(url.searchParams.get("count") ?? 1);
+    const value = "v".repeat(Number(url.searchParams.get("size") ?? 1));
+    const prefix = url.searchParams.get("prefix") ?? "c";
+    const lines = Array.from({ length: count }, (_, i) => `${prefix}${i}=${value}; Path=/`);
+    res.writeHead(200, { "content-type": "text/plain", "set-cookie": lines });
+    res.end("ok");
   }],
   [/^\/set-cookie-raw$/, (_req, res, url) => {
     // Each `line` query value is sent as one Set-Cookie header, verbatim.
