@@ -131,9 +131,9 @@ export class ClientSession {
   async close(): Promise<void> {
     this.#closed = true;
     const { open } = this.#defaults;
-    const responses = [...open];
+    const bodies = [...open];
     open.clear();
-    await Promise.all(responses.map((response) => response.release()));
+    await Promise.all(bodies.map((body) => body.cancel()));
     if (this.connectorOwner) await this.connector.close();
   }
 

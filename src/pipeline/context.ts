@@ -9,7 +9,7 @@ import { describeRequest } from "../errors/describe.ts";
 import type { RaiseForStatus, RequestOptions } from "../options.ts";
 import { type PreparedRequest, prepareRequest, type RequestDefaults } from "../request/prepare.ts";
 import type { UploadProgress } from "../request/upload.ts";
-import type { DownloadProgress } from "../response/body_source.ts";
+import type { BodySource, DownloadProgress } from "../response/body_source.ts";
 import type { ClientResponse } from "../response/response.ts";
 import { ClientTimeout, Deadline } from "../timeout.ts";
 import type { HopContext } from "./hop.ts";
@@ -21,8 +21,8 @@ export interface SessionDefaults extends RequestDefaults {
   readonly connector: TCPConnector;
   readonly cookieJar: AbstractCookieJar;
   readonly maxBodySize: number | undefined;
-  /** The session's responses whose bodies are not over yet, released by `close()`. */
-  readonly open: Set<ClientResponse>;
+  /** The bodies of the session's responses that are not over yet, released by `close()`; not the responses, which may be collected. */
+  readonly open: Set<BodySource>;
 }
 
 /** Everything one request's loop and hops read, resolved once. */
@@ -36,7 +36,7 @@ export interface RequestContext extends HopContext {
   readonly maxRedirects: number;
   readonly onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
   readonly raiseForStatus: RaiseForStatus;
-  readonly open: Set<ClientResponse>;
+  readonly open: Set<BodySource>;
   /** The redirect responses so far, oldest first. */
   readonly history: ClientResponse[];
 }

@@ -6,6 +6,7 @@
  */
 import { TooManyRedirects } from "../errors/response.ts";
 import { copyHeaders } from "../headers.ts";
+import type { BodySource } from "../response/body_source.ts";
 import { adoptResponse, type ClientResponse, responseErrorInit } from "../response/response.ts";
 import type { RequestContext } from "./context.ts";
 import { cookieHeader, storeCookies } from "./cookies.ts";
@@ -59,12 +60,13 @@ export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
 
 /** Hands the request's timers, progress callback and history to the response it returns. */
 function adopt(response: ClientResponse, ctx: RequestContext): void {
+  let body: BodySource | undefined;
   const finish = () => {
     ctx.deadline.finish();
-    ctx.open.delete(response);
+    if (body) ctx.open.delete(body);
   };
-  response[adoptResponse](ctx.history, ctx.onDownloadProgress, finish);
-  if (!response.closed) ctx.open.add(response);
+  body = response[adoptResponse](ctx.history, ctx.onDownloadProgress, finish);
+  if (!body.finished) ctx.open.add(body);
 }
 
 async function checkStatus(response: ClientResponse, check: RequestContext["raiseForStatus"]): Promise<void> {

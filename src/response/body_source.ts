@@ -31,6 +31,24 @@ export interface BodySourceOptions {
 }
 
 /**
+ * Bodies whose response became unreachable before anything claimed the body
+ * (a read, `body`, `content`): nobody can read them any more, so they are
+ * released, freeing the slot and timers (as aiohttp frees the connection of a
+ * collected response), with one warning per process.
+ */
+const unclaimed = new FinalizationRegistry<BodySource>((body) => {
+  if (body.finished) return;
+  if (!warnedUnclaimed) {
+    warnedUnclaimed = true;
+    console.warn(
+      `aiofetch: the response to ${body.label()} was garbage-collected before its body was read or released; its slot is freed now. Read every response, or release() it (await using resp = …).`,
+    );
+  }
+  void body.cancel();
+});
+let warnedUnclaimed = false;
+
+/**
  * The one reader of a response body. Every way of consuming a body (`read()`,
  * `text()`, `body`, `content`) pulls chunks through `next()`, which applies
  * the sockRead timeout, the size limit, progress, and error normalisation, and
@@ -77,6 +95,21 @@ export class BodySource {
     this.#onProgress = onProgress;
     if (this.#finished) onFinish();
     else this.#onRequestFinish = onFinish;
+  }
+
+  /** Releases this body if `response` becomes unreachable before the body is claimed or over. */
+  guard(response: object): void {
+    if (!this.#finished) unclaimed.register(response, this, this);
+  }
+
+  /** Something will read the body (or holds what will): the response's reachability no longer matters. */
+  claim(): void {
+    unclaimed.unregister(this);
+  }
+
+  /** `METHOD url` of the request, for messages. */
+  label(): string {
+    return this.#options.label();
   }
 
   /** True once the body has ended, failed or been cancelled. */
@@ -206,6 +239,7 @@ export class BodySource {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    unclaimed.unregister(this);
     this.#options.deadline.removeAbortListener(this.#onAbort);
     this.#options.onFinish();
     this.#onRequestFinish?.();

@@ -46,6 +46,13 @@ export function responseErrorInit(response: ClientResponse, message: string, his
   return { requestInfo: response.requestInfo, history, status: response.status, message, headers: response.headers };
 }
 
+/** A copy of `url` without its fragment, as `response.url` shows it. */
+function withoutFragment(url: URL): URL {
+  const copy = new URL(url);
+  if (copy.hash) copy.hash = "";
+  return copy;
+}
+
 /** Decoding without `stream: true` keeps no state, so one UTF-8 decoder serves every response. */
 const UTF8 = new TextDecoder();
 const NO_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -92,7 +99,9 @@ export class ClientResponse {
     this.headers = raw.headers;
     const hasBody = this.method !== "HEAD" && !NO_BODY_STATUSES.has(this.status);
     this.#source = new BodySource(hasBody ? raw.body : null, {
-      label: () => describeRequest(this.method, this.url),
+      // From what was sent, not from `this`: the body must not keep its response reachable
+      // (an unreachable response's body is released by the request's finalizer).
+      label: () => describeRequest(init.sent.method, withoutFragment(init.sent.url)),
       deadline: init.deadline,
       maxBodySize: init.maxBodySize,
       expectedSize: this.#identityLength(),
@@ -105,12 +114,15 @@ export class ClientResponse {
   /**
    * Makes this the response a request returns (aiofetch's own call): it takes
    * the redirects before it, the request's progress callback, and `onFinish`,
-   * which frees the request's timers when the body is over.
+   * which frees the request's timers when the body is over. Returns the body,
+   * which the session releases on close.
    * @ignore
    */
-  [adoptResponse](history: readonly ClientResponse[], onDownloadProgress: ((progress: DownloadProgress) => void) | undefined, onFinish: () => void): void {
+  [adoptResponse](history: readonly ClientResponse[], onDownloadProgress: ((progress: DownloadProgress) => void) | undefined, onFinish: () => void): BodySource {
     this.#history = history;
     this.#source.adopt(onDownloadProgress, onFinish);
+    this.#source.guard(this);
+    return this.#source;
   }
 
   /** The redirect responses before this one, oldest first; empty without redirects. */
@@ -127,8 +139,7 @@ export class ClientResponse {
   get url(): URL {
     if (!this.#url) {
       // Made on demand: most responses are never asked for it.
-      this.#url = new URL(this.#sent.url);
-      if (this.#url.hash) this.#url.hash = "";
+      this.#url = withoutFragment(this.#sent.url);
     }
     return this.#url;
   }
@@ -169,6 +180,7 @@ export class ClientResponse {
     if (this.#bytes) return this.#bytes;
     if (this.#consumer && this.#consumer !== "buffer") return Promise.reject(this.#usedError("read()"));
     this.#consumer = "buffer";
+    this.#source.claim();
     return (this.#bytes = this.#source.readAll());
   }
 
@@ -213,6 +225,7 @@ export class ClientResponse {
     if (this.#consumer && this.#consumer !== "stream") throw this.#usedError("body");
     this.#consumer = "stream";
     const source = this.#source;
+    source.claim();
     return (this.#stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
         const chunk = await source.next();
@@ -232,6 +245,7 @@ export class ClientResponse {
     if (this.#content) return this.#content;
     if (this.#consumer) throw this.#usedError("content");
     this.#consumer = "content";
+    this.#source.claim();
     return (this.#content = new StreamReader(this.#source, describeRequest(this.method, this.url)));
   }
 
