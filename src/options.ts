@@ -14,6 +14,9 @@ import type { DownloadProgress } from "./response/body_source.ts";
 import type { ClientResponse } from "./response/response.ts";
 import type { ClientTimeout, ClientTimeoutOptions } from "./timeout.ts";
 
+/** See {@link RequestOptions.beforeRedirect}. */
+export type BeforeRedirect = (target: URL, response: ClientResponse) => void | Promise<void>;
+
 /** `true` raises for status ≥ 400; a function is awaited with every response and may throw. */
 export type RaiseForStatus = boolean | ((response: ClientResponse) => void | Promise<void>);
 
@@ -49,6 +52,23 @@ export interface RequestOptions {
   /** Redirects to follow before {@link TooManyRedirects}; default 10, 0 for no limit. */
   maxRedirects?: number;
   /**
+   * Called before each redirect is followed, with where it leads and the
+   * redirect response (its body already released). Throw to refuse it: the
+   * request fails with what you threw, as is. Replaces the session's. Use it
+   * to keep redirects away from hosts they must not reach (see the README's
+   * "Security" section).
+   *
+   * @example
+   * ```ts
+   * await session.get(url, {
+   *   beforeRedirect(target) {
+   *     if (target.hostname === "localhost") throw new Error(`redirect to ${target.host} refused`);
+   *   },
+   * });
+   * ```
+   */
+  beforeRedirect?: BeforeRedirect;
+  /**
    * Fail with ClientPayloadError once the body exceeds this many bytes, however
    * it is read (`read()`/`text()`/`json()`, `body`, `content`). Default: no
    * limit, for `read()` too, as in aiohttp; set one before buffering bodies of
@@ -79,6 +99,8 @@ export interface SessionOptions {
   timeout?: ClientTimeout | ClientTimeoutOptions;
   /** Raise for status ≥ 400 on every response (or run a check); off by default. */
   raiseForStatus?: RaiseForStatus;
+  /** Called before every redirect of every request; see {@link RequestOptions.beforeRedirect}. */
+  beforeRedirect?: BeforeRedirect;
   /** Serializes `json` bodies; `JSON.stringify` by default. */
   jsonSerialize?: (value: unknown) => string;
   /** Auto headers (`Accept`, `Accept-Encoding`, `User-Agent`) not to send. */

@@ -54,6 +54,7 @@ export class ClientSession {
       jsonSerialize: options.jsonSerialize ?? JSON.stringify,
       timeout: this.timeout,
       raiseForStatus: options.raiseForStatus ?? false,
+      beforeRedirect: options.beforeRedirect,
       connector: this.connector,
       cookieJar: this.cookieJar,
       maxBodySize: options.maxBodySize,

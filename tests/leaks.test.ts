@@ -102,6 +102,12 @@ const cases: Array<[string, (session: ClientSession, signal: AbortSignal) => Pro
     };
     assert.equal(typeof await readInside(), "object");
   }],
+  ["a redirect refused by beforeRedirect", async (session, signal) => {
+    const refuse = () => {
+      throw new Error("refused");
+    };
+    await assert.rejects(session.get(`${server.url}/redirect/2`, { signal, beforeRedirect: refuse }), /refused/);
+  }],
   ["a session closed with a response open", async (session, signal) => {
     await session.get(`${server.url}/bytes/100000`, { signal });
     await session.close();

@@ -282,3 +282,22 @@ test("a downgrade to http never carries Secure cookies", async () => {
   await (await session.get("https://shop.example/again")).release();
   assert.equal(seen[2]![1].get("cookie"), "sid=secret; pref=blue");
 });
+
+test("beforeRedirect sees every redirect before it is followed, and what it throws refuses it as is", async () => {
+  const seen: string[] = [];
+  await using session = new ClientSession({ beforeRedirect: (target, response) => void seen.push(`${response.status} ${target.pathname}`) });
+  const resp = await session.get(`${server.url}/redirect/2`);
+  assert.equal(resp.status, 200);
+  await resp.release();
+  assert.deepEqual(seen, ["302 /redirect/1", "302 /get"]);
+
+  const refusal = new Error("redirect to a private address refused");
+  const refuse = (target: URL) => {
+    if (target.origin === other.url) throw refusal;
+  };
+  await assert.rejects(session.get(redirectTo(`${other.url}/get`, 302), { beforeRedirect: refuse }), (err) => err === refusal);
+  const allowed = await session.get(redirectTo(`${server.url}/get`, 302), { beforeRedirect: refuse });
+  assert.equal(allowed.url.href, `${server.url}/get`, "a request's hook replaces the session's");
+  await allowed.release();
+  assert.equal(seen.length, 2);
+});

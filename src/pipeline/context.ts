@@ -6,7 +6,7 @@
 import type { TCPConnector } from "../connector/connector.ts";
 import { type AbstractCookieJar, checkedCookies, type CookiePair } from "../cookie_jar.ts";
 import { describeRequest } from "../errors/describe.ts";
-import type { RaiseForStatus, RequestOptions } from "../options.ts";
+import type { BeforeRedirect, RaiseForStatus, RequestOptions } from "../options.ts";
 import { type PreparedRequest, prepareRequest, type RequestDefaults } from "../request/prepare.ts";
 import type { UploadProgress } from "../request/upload.ts";
 import type { BodySource, DownloadProgress } from "../response/body_source.ts";
@@ -18,6 +18,7 @@ import type { HopContext } from "./hop.ts";
 export interface SessionDefaults extends RequestDefaults {
   readonly timeout: ClientTimeout;
   readonly raiseForStatus: RaiseForStatus;
+  readonly beforeRedirect: BeforeRedirect | undefined;
   readonly connector: TCPConnector;
   readonly cookieJar: AbstractCookieJar;
   readonly maxBodySize: number | undefined;
@@ -34,6 +35,7 @@ export interface RequestContext extends HopContext {
   readonly cookies: readonly CookiePair[] | undefined;
   readonly follow: boolean;
   readonly maxRedirects: number;
+  readonly beforeRedirect: BeforeRedirect | undefined;
   readonly onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
   readonly raiseForStatus: RaiseForStatus;
   readonly open: Set<BodySource>;
@@ -72,6 +74,7 @@ export function resolveRequest(session: SessionDefaults, method: string, url: st
     cookies,
     follow: options.allowRedirects ?? true,
     maxRedirects: options.maxRedirects ?? 10,
+    beforeRedirect: options.beforeRedirect ?? session.beforeRedirect,
     maxBodySize: options.maxBodySize ?? session.maxBodySize,
     onUploadProgress: options.onUploadProgress && abortingOnThrow(options.onUploadProgress, deadline),
     onDownloadProgress: options.onDownloadProgress,

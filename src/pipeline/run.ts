@@ -42,6 +42,7 @@ export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
       // What the last hop sent stays as it was in its requestInfo.
       if (sent === headers) headers = copyHeaders(headers);
       const next = nextHop(response.status, location, url, method, body, headers);
+      if (ctx.beforeRedirect) await ctx.beforeRedirect(next.url, response);
       if (next.crossOrigin) ownCookies = undefined;
       if (auth) atHome = next.url.origin === ctx.first.url.origin;
       ({ url, method, body } = next);
