@@ -7,6 +7,7 @@ import type { BasicAuth } from "./auth.ts";
 import type { FetchFunction, TCPConnector } from "./connector/connector.ts";
 import type { AbstractCookieJar, CookiesInit } from "./cookie_jar.ts";
 import type { HeadersLike } from "./headers.ts";
+import type { ClientMiddleware } from "./pipeline/middleware.ts";
 import type { RequestData } from "./request/body.ts";
 import type { Params } from "./request/params.ts";
 import type { UploadProgress } from "./request/upload.ts";
@@ -69,6 +70,11 @@ export interface RequestOptions {
    */
   beforeRedirect?: BeforeRedirect;
   /**
+   * Middlewares for this request's hops, outermost first; replaces the
+   * session's list (`[]` runs none, for a middleware's own requests).
+   */
+  middlewares?: readonly ClientMiddleware[];
+  /**
    * Fail with ClientPayloadError once the body exceeds this many bytes, however
    * it is read (`read()`/`text()`/`json()`, `body`, `content`). Default: no
    * limit, for `read()` too, as in aiohttp; set one before buffering bodies of
@@ -101,6 +107,22 @@ export interface SessionOptions {
   raiseForStatus?: RaiseForStatus;
   /** Called before every redirect of every request; see {@link RequestOptions.beforeRedirect}. */
   beforeRedirect?: BeforeRedirect;
+  /**
+   * Middlewares around every hop of every request, outermost first (aiohttp's
+   * `middlewares`): each gets the hop's request and the handler that sends it.
+   * They run inside the redirect loop, so they see every hop; cookies are
+   * added before them and stored after them.
+   *
+   * @example
+   * ```ts
+   * const bearer: ClientMiddleware = (request, handler) => {
+   *   request.headers.set("authorization", `Bearer ${token}`);
+   *   return handler(request);
+   * };
+   * const session = new ClientSession({ middlewares: [bearer] });
+   * ```
+   */
+  middlewares?: readonly ClientMiddleware[];
   /** Serializes `json` bodies; `JSON.stringify` by default. */
   jsonSerialize?: (value: unknown) => string;
   /** Auto headers (`Accept`, `Accept-Encoding`, `User-Agent`) not to send. */

@@ -55,6 +55,7 @@ export class ClientSession {
       timeout: this.timeout,
       raiseForStatus: options.raiseForStatus ?? false,
       beforeRedirect: options.beforeRedirect,
+      middlewares: options.middlewares ?? [],
       connector: this.connector,
       cookieJar: this.cookieJar,
       maxBodySize: options.maxBodySize,

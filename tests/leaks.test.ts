@@ -6,7 +6,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { ClientSession, ContentTypeError, ServerTimeoutError, SocketTimeoutError } from "../mod.ts";
+import { type ClientMiddleware, ClientSession, ContentTypeError, ServerTimeoutError, SocketTimeoutError } from "../mod.ts";
 import { closedPort, startServer } from "./server/mod.ts";
 
 const server = await startServer();
@@ -107,6 +107,20 @@ const cases: Array<[string, (session: ClientSession, signal: AbortSignal) => Pro
       throw new Error("refused");
     };
     await assert.rejects(session.get(`${server.url}/redirect/2`, { signal, beforeRedirect: refuse }), /refused/);
+  }],
+  ["a middleware that sends twice", async (session, signal) => {
+    const twice: ClientMiddleware = async (request, handler) => {
+      await handler(request);
+      return handler(request);
+    };
+    void (await (await session.get(`${server.url}/redirect/1`, { signal, middlewares: [twice] })).read());
+  }],
+  ["a middleware that throws after sending", async (session, signal) => {
+    const refuse: ClientMiddleware = async (request, handler) => {
+      await handler(request);
+      throw new Error("refused");
+    };
+    await assert.rejects(session.get(`${server.url}/get`, { signal, middlewares: [refuse] }), /refused/);
   }],
   ["a session closed with a response open", async (session, signal) => {
     await session.get(`${server.url}/bytes/100000`, { signal });

@@ -13,12 +13,14 @@ import type { BodySource, DownloadProgress } from "../response/body_source.ts";
 import type { ClientResponse } from "../response/response.ts";
 import { ClientTimeout, Deadline } from "../timeout.ts";
 import type { HopContext } from "./hop.ts";
+import type { ClientMiddleware } from "./middleware.ts";
 
 /** The session's settings a request is resolved against. */
 export interface SessionDefaults extends RequestDefaults {
   readonly timeout: ClientTimeout;
   readonly raiseForStatus: RaiseForStatus;
   readonly beforeRedirect: BeforeRedirect | undefined;
+  readonly middlewares: readonly ClientMiddleware[];
   readonly connector: TCPConnector;
   readonly cookieJar: AbstractCookieJar;
   readonly maxBodySize: number | undefined;
@@ -36,6 +38,7 @@ export interface RequestContext extends HopContext {
   readonly follow: boolean;
   readonly maxRedirects: number;
   readonly beforeRedirect: BeforeRedirect | undefined;
+  readonly middlewares: readonly ClientMiddleware[];
   readonly onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
   readonly raiseForStatus: RaiseForStatus;
   readonly open: Set<BodySource>;
@@ -75,6 +78,7 @@ export function resolveRequest(session: SessionDefaults, method: string, url: st
     follow: options.allowRedirects ?? true,
     maxRedirects: options.maxRedirects ?? 10,
     beforeRedirect: options.beforeRedirect ?? session.beforeRedirect,
+    middlewares: options.middlewares ?? session.middlewares,
     maxBodySize: options.maxBodySize ?? session.maxBodySize,
     onUploadProgress: options.onUploadProgress && abortingOnThrow(options.onUploadProgress, deadline),
     onDownloadProgress: options.onDownloadProgress,

@@ -11,6 +11,7 @@ import { adoptResponse, type ClientResponse, responseErrorInit } from "../respon
 import type { RequestContext } from "./context.ts";
 import { cookieHeader, storeCookies } from "./cookies.ts";
 import { sendHop } from "./hop.ts";
+import { sendThrough } from "./middleware.ts";
 import { nextHop, REDIRECT_STATUSES } from "./redirects.ts";
 
 /** Runs a resolved request to its response (see the module comment). */
@@ -30,7 +31,8 @@ export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
       const sent = hopAuth || cookies || ctx.onUploadProgress ? copyHeaders(headers) : headers;
       if (hopAuth) sent.authorization = hopAuth.encode();
       if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
-      response = await sendHop({ method, url, headers: sent, body, signal: deadline.signal }, ctx);
+      const hop = { method, url, headers: sent, body, signal: deadline.signal };
+      response = await (ctx.middlewares.length ? sendThrough(ctx.middlewares, hop, ctx) : sendHop(hop, ctx));
       storeCookies(cookieJar, response, url);
       const location = ctx.follow && REDIRECT_STATUSES.has(response.status) ? response.headers.get("location") : null;
       if (location === null) break;
