@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { authRoutes } from "./auth.ts";
 import { cookieRoutes } from "./cookies.ts";
 import { echoRoutes } from "./echo.ts";
+import { encodingRoutes } from "./encodings.ts";
 import { faultRoutes } from "./faults.ts";
 import { fileRoutes } from "./files.ts";
 import { redirectRoutes } from "./redirects.ts";
@@ -17,6 +18,7 @@ import { responseRoutes } from "./responses.ts";
 import { type Route, serve } from "./route.ts";
 
 export type { Echo } from "./echo.ts";
+export { ENCODED_DOCUMENT, ZSTD_DOCUMENT } from "./encodings.ts";
 export { fileBlocks, fileBytes, seededBytes } from "./files.ts";
 
 /** A running test server. */
@@ -31,7 +33,7 @@ export interface TestServer {
 }
 
 /** Every endpoint; the patterns are anchored and match disjoint paths. */
-const routes: Route[] = [...echoRoutes, ...responseRoutes, ...redirectRoutes, ...cookieRoutes, ...authRoutes, ...faultRoutes, ...fileRoutes];
+const routes: Route[] = [...echoRoutes, ...encodingRoutes, ...responseRoutes, ...redirectRoutes, ...cookieRoutes, ...authRoutes, ...faultRoutes, ...fileRoutes];
 
 /** Starts a server on 127.0.0.1 and a random port. */
 export async function startServer(): Promise<TestServer> {
