@@ -7,8 +7,13 @@ import { Limiter } from "./limits.ts";
 
 /**
  * The `fetch` a connector calls: `globalThis.fetch` unless given. It gets one
- * call per hop, with `redirect: "manual"` and the headers as a plain record of
- * lower-case names (`new Headers(init.headers)` gives a Headers object).
+ * call per hop, with `redirect: "manual"`, the headers as a plain record of
+ * lower-case names (`new Headers(init.headers)` gives a Headers object), and
+ * the member that asks the runtime's fetch to hand the body back still
+ * encoded (`dispatcher` on Node, `decompress: false` on Bun): aiofetch
+ * decodes bodies itself, so a fetch that calls the runtime's passes `init` on
+ * as it is (on Bun, `new Request(url, init)` drops `decompress`, and a body
+ * Bun decoded would then be decoded twice).
  */
 export type FetchFunction = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
 

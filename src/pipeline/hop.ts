@@ -11,6 +11,7 @@ import { headersInit } from "../headers.ts";
 import type { EncodedBody } from "../request/body.ts";
 import { hopBody, type UploadProgress } from "../request/upload.ts";
 import { ClientResponse, type SentRequest } from "../response/response.ts";
+import { RAW_BODY_INIT } from "../runtime/fetch_codings.ts";
 import type { Deadline } from "../timeout.ts";
 
 /** What one hop sends. Its headers are the ones sent: auth and cookies included. */
@@ -41,6 +42,8 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
     const slot = connector.acquire(hop.url.origin, deadline.signal);
     release = typeof slot === "function" ? slot : await slot;
     const raw = await connector.fetch(hop.url, {
+      // Bodies come as sent, and aiofetch decodes them (response/decoding.ts).
+      ...RAW_BODY_INIT,
       method: hop.method,
       headers: headersInit(hop.headers),
       ...hopBody(hop.body, hop.headers, ctx.onUploadProgress),

@@ -4,6 +4,7 @@ import { contentLengthOf, type HeaderRecord, headersInit } from "../headers.ts";
 import { ClientResponseError, ContentTypeError, type ResponseErrorInit } from "../errors/response.ts";
 import { describeRequest } from "../errors/describe.ts";
 import type { RequestInfo } from "../errors/request_info.ts";
+import { encodedBody } from "./decoding.ts";
 import { StreamReader } from "./stream_reader.ts";
 import type { Deadline } from "../timeout.ts";
 import { type CookieInfo, parseSetCookies } from "../cookie_jar.ts";
@@ -69,9 +70,13 @@ export class ClientResponse {
   readonly reason: string;
   /** The request method, upper case. */
   readonly method: string;
-  /** The response headers. */
+  /** The response headers, Content-Encoding as the server sent it. */
   readonly headers: Headers;
-  /** The runtime's own `Response`; its body belongs to this object, so don't read it. */
+  /**
+   * The runtime's own `Response`; its body belongs to this object, so don't
+   * read it. Its headers are as fetch made them: on Node, a Content-Encoding
+   * ends in `, identity`, which kept fetch from decoding the body itself.
+   */
   readonly raw: Response;
 
   readonly #sent: SentRequest;
@@ -96,17 +101,22 @@ export class ClientResponse {
     this.reason = raw.statusText;
     this.#sent = init.sent;
     this.method = init.sent.method;
-    this.headers = raw.headers;
     const hasBody = this.method !== "HEAD" && !NO_BODY_STATUSES.has(this.status);
-    this.#source = new BodySource(hasBody ? raw.body : null, {
-      // From what was sent, not from `this`: the body must not keep its response reachable
-      // (an unreachable response's body is released by the request's finalizer).
-      label: () => describeRequest(init.sent.method, withoutFragment(init.sent.url)),
+    const body = hasBody ? raw.body : null;
+    // From what was sent, not from `this`: the body must not keep its response reachable
+    // (an unreachable response's body is released by the request's finalizer).
+    const label = () => describeRequest(init.sent.method, withoutFragment(init.sent.url));
+    // A body without Content-Encoding is read as fetch gave it, with no more work than that.
+    const contentEncoding = raw.headers.get("content-encoding");
+    const encoded = contentEncoding === null ? undefined : encodedBody(raw, body, contentEncoding, label);
+    this.headers = encoded ? encoded.headers : raw.headers;
+    this.#source = new BodySource(encoded ? encoded.stream : body, {
+      label,
       deadline: init.deadline,
       maxBodySize: init.maxBodySize,
-      expectedSize: this.#identityLength(),
+      expectedSize: encoded ? encoded.expectedSize : contentLengthOf(raw.headers.get("content-length")),
       onFinish: init.onFinish,
-      collect: () => raw.arrayBuffer(),
+      collect: encoded && !encoded.native ? undefined : () => raw.arrayBuffer(),
     });
     if (!hasBody && raw.body) void raw.body.cancel().catch(() => {});
   }
@@ -278,12 +288,6 @@ export class ClientResponse {
   #contentTypeMatches(expected: string): boolean {
     const actual = this.contentType;
     return expected.toLowerCase() === "application/json" ? isJsonMimeType(actual) : actual.includes(expected.toLowerCase());
-  }
-
-  /** Content-Length, when it describes the bytes we will read (no Content-Encoding). */
-  #identityLength(): number | undefined {
-    const encoding = this.headers.get("content-encoding");
-    return encoding && encoding.toLowerCase() !== "identity" ? undefined : this.contentLength;
   }
 
   #usedError(what: string): TypeError {
