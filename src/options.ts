@@ -81,6 +81,8 @@ export interface RequestOptions {
    * untrusted size.
    */
   maxBodySize?: number;
+  /** Overrides the session's `autoDecompress`. */
+  autoDecompress?: boolean;
   /** Called after every chunk of the response body. What it throws ends the body and is rethrown as is. */
   onDownloadProgress?: (progress: DownloadProgress) => void;
   /**
@@ -154,4 +156,20 @@ export interface SessionOptions {
   connectorOwner?: boolean;
   /** The default `maxBodySize` of requests. */
   maxBodySize?: number;
+  /**
+   * Decode compressed bodies (gzip, deflate, br, and zstd where the runtime
+   * has a decoder): true by default, as aiohttp's `auto_decompress`. With
+   * `false`, a body comes back as the server sent it, Content-Encoding and
+   * Content-Length with it. Deno's fetch decodes gzip and br by itself with no
+   * way to stop it; such a body comes back decoded, without those two headers.
+   *
+   * @example
+   * ```ts
+   * // A proxy: the upstream body goes on as it came, compressed or not, with the headers that describe it.
+   * await using session = new ClientSession({ autoDecompress: false });
+   * const upstream = await session.get("https://example.com/app.js");
+   * const forwarded = new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
+   * ```
+   */
+  autoDecompress?: boolean;
 }

@@ -59,6 +59,7 @@ export class ClientSession {
       connector: this.connector,
       cookieJar: this.cookieJar,
       maxBodySize: options.maxBodySize,
+      autoDecompress: options.autoDecompress ?? true,
       open: new Set(),
     };
   }

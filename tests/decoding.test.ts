@@ -146,3 +146,35 @@ test("download progress counts decoded bytes and has no total for a compressed b
   assert.equal(last?.loaded, DOCUMENT.length);
   assert.equal(last?.total, undefined);
 });
+
+// Deno's fetch decodes gzip and br with no way to stop it (src/runtime/fetch_codings.ts).
+const FETCH_DECODES_GZIP_AND_BR = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+
+/** The body, read through `path`, decodes to the document and is as long as the Content-Length the server sent. */
+async function assertSentAsIs(resp: ClientResponse, coding: string, path: "read()" | "body" | "content" = "read()"): Promise<void> {
+  const zlib = await import("node:zlib");
+  const decode = { gzip: zlib.gunzipSync, deflate: zlib.inflateSync, br: zlib.brotliDecompressSync }[coding]!;
+  const bytes = await bytesVia(resp, path);
+  assert.equal(resp.headers.get("content-encoding"), coding, path);
+  assert.equal(bytes.byteLength, Number(resp.headers.get("content-length")), path);
+  assert.equal(decode(bytes).toString("utf8"), DOCUMENT, path);
+}
+
+test("autoDecompress: false hands the body back as sent, Content-Encoding and Content-Length with it", async () => {
+  await using raw = new ClientSession({ baseUrl: `${server.url}/`, timeout: { total: 5_000 }, autoDecompress: false });
+  for (const path of ["read()", "body", "content"] as const) await assertSentAsIs(await raw.get("encoded/deflate"), "deflate", path);
+  const broken = await raw.get("encoded/deflate?fault=junk");
+  assert.equal(await broken.text(), "this is not compressed at all, not even close.........", "not decoded, so no error");
+  const decoded = await raw.get("encoded/deflate", { autoDecompress: true });
+  assert.deepEqual(await decoded.json(), ENCODED_DOCUMENT, "a request's own autoDecompress wins");
+});
+
+for (const coding of ["gzip", "br"]) {
+  test(`autoDecompress: false per request with ${coding}: as sent, or where fetch decodes it anyway, decoded without the headers that described the encoding`, async () => {
+    const resp = await session.get(`encoded/${coding}`, { autoDecompress: false });
+    if (!FETCH_DECODES_GZIP_AND_BR) return assertSentAsIs(resp, coding);
+    assert.equal(resp.headers.get("content-encoding"), null);
+    assert.equal(resp.headers.get("content-length"), null);
+    assert.equal(await resp.text(), DOCUMENT);
+  });
+}

@@ -24,6 +24,7 @@ export interface SessionDefaults extends RequestDefaults {
   readonly connector: TCPConnector;
   readonly cookieJar: AbstractCookieJar;
   readonly maxBodySize: number | undefined;
+  readonly autoDecompress: boolean;
   /** The bodies of the session's responses that are not over yet, released by `close()`; not the responses, which may be collected. */
   readonly open: Set<BodySource>;
 }
@@ -80,6 +81,7 @@ export function resolveRequest(session: SessionDefaults, method: string, url: st
     beforeRedirect: options.beforeRedirect ?? session.beforeRedirect,
     middlewares: options.middlewares ?? session.middlewares,
     maxBodySize: options.maxBodySize ?? session.maxBodySize,
+    autoDecompress: options.autoDecompress ?? session.autoDecompress,
     onUploadProgress: options.onUploadProgress && abortingOnThrow(options.onUploadProgress, deadline),
     onDownloadProgress: options.onDownloadProgress,
     raiseForStatus: options.raiseForStatus ?? session.raiseForStatus,

@@ -27,6 +27,7 @@ export interface HopContext {
   readonly connector: TCPConnector;
   readonly deadline: Deadline;
   readonly maxBodySize: number | undefined;
+  readonly autoDecompress: boolean;
   readonly onUploadProgress: ((progress: UploadProgress) => void) | undefined;
 }
 
@@ -51,7 +52,7 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
       signal: hop.signal,
     });
     deadline.connected();
-    return new ClientResponse(raw, { sent: hop, deadline, maxBodySize: ctx.maxBodySize, onFinish: release });
+    return new ClientResponse(raw, { sent: hop, deadline, maxBodySize: ctx.maxBodySize, autoDecompress: ctx.autoDecompress, onFinish: release });
   } catch (err) {
     release?.();
     throw toClientError(err, hop.method, hop.url, deadline.abortReason());

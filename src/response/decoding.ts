@@ -43,23 +43,33 @@ export function decodersFor(header: string): Decoder[] | undefined {
   return decoders;
 }
 
-function withHeaders(headers: Headers, changes: Record<string, string>): Headers {
+function withHeaders(headers: Headers, changes: Record<string, string | null>): Headers {
   const copy = new Headers(headers);
-  for (const [name, value] of Object.entries(changes)) copy.set(name, value);
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) copy.delete(name);
+    else copy.set(name, value);
+  }
   return copy;
 }
 
 /**
  * The body of `raw`, whose Content-Encoding fetch reports as
- * `contentEncoding`, with every coding fetch left undone. `body` is
- * `raw.body`, or null when the response has no body (HEAD, 204, 304…).
+ * `contentEncoding`. `body` is `raw.body`, or null when the response has no
+ * body (HEAD, 204, 304…). With `autoDecompress`, every coding fetch left is
+ * undone; without, the body goes as sent, Content-Encoding with it, except
+ * where the runtime's fetch decoded it regardless (Deno's gzip and br): that
+ * body goes decoded, without the Content-Encoding and Content-Length that no
+ * longer describe it.
  */
-export function encodedBody(raw: Response, body: ReadableStream<Uint8Array> | null, contentEncoding: string, label: () => string): EncodedBody {
+export function encodedBody(raw: Response, body: ReadableStream<Uint8Array> | null, contentEncoding: string, autoDecompress: boolean, label: () => string): EncodedBody {
   const { header, decoded } = receivedCoding(contentEncoding);
   const headers = header === contentEncoding ? raw.headers : withHeaders(raw.headers, { "content-encoding": header });
-  // Content-Length counts the encoded bytes, not these.
-  if (decoded) return { headers, stream: body, native: true, expectedSize: undefined };
-  const decoders = body ? decodersFor(header) : undefined;
+  if (decoded) {
+    // Content-Length counts the encoded bytes, not these.
+    if (autoDecompress) return { headers, stream: body, native: true, expectedSize: undefined };
+    return { headers: withHeaders(headers, { "content-encoding": null, "content-length": null }), stream: body, native: true, expectedSize: undefined };
+  }
+  const decoders = autoDecompress && body ? decodersFor(header) : undefined;
   if (!decoders?.length) return { headers, stream: body, native: true, expectedSize: contentLengthOf(headers.get("content-length")) };
   const onError = (err: unknown, produced: number) =>
     new ClientPayloadError(

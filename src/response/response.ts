@@ -17,6 +17,8 @@ export interface ClientResponseInit {
   deadline: Deadline;
   /** See `RequestOptions.maxBodySize`. */
   maxBodySize: number | undefined;
+  /** See `RequestOptions.autoDecompress`. */
+  autoDecompress: boolean;
   /** Frees what the hop holds (its concurrency slot); called once, when the body is over. */
   onFinish: () => void;
 }
@@ -108,7 +110,7 @@ export class ClientResponse {
     const label = () => describeRequest(init.sent.method, withoutFragment(init.sent.url));
     // A body without Content-Encoding is read as fetch gave it, with no more work than that.
     const contentEncoding = raw.headers.get("content-encoding");
-    const encoded = contentEncoding === null ? undefined : encodedBody(raw, body, contentEncoding, label);
+    const encoded = contentEncoding === null ? undefined : encodedBody(raw, body, contentEncoding, init.autoDecompress, label);
     this.headers = encoded ? encoded.headers : raw.headers;
     this.#source = new BodySource(encoded ? encoded.stream : body, {
       label,
