@@ -6,8 +6,8 @@ export type HeadersLike = HeadersInit | Record<string, string | undefined>;
 /** The headers every request gets unless skipped (`skipAutoHeaders`). */
 export const AUTO_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ["accept", "*/*"],
-  // The only encodings every runtime decodes by itself (Deno hands deflate back raw).
-  ["accept-encoding", "gzip, br"],
+  // What aiofetch decodes on every runtime (response/decoding.ts): not zstd, which Node 18 and 20 cannot decode.
+  ["accept-encoding", "gzip, deflate, br"],
   ["user-agent", `aiofetch/${VERSION}`],
 ];
 

@@ -11,11 +11,11 @@ async function sentHeaders(session: ClientSession, options: Parameters<ClientSes
   return ((await resp.json()) as { headers: Record<string, string> }).headers;
 }
 
-test("default headers: Accept, Accept-Encoding gzip/br, User-Agent aiofetch/<version>", async () => {
+test("default headers: Accept, Accept-Encoding gzip/deflate/br, User-Agent aiofetch/<version>", async () => {
   await using session = new ClientSession();
   const headers = await sentHeaders(session);
   assert.equal(headers.accept, "*/*");
-  assert.equal(headers["accept-encoding"], "gzip, br");
+  assert.equal(headers["accept-encoding"], "gzip, deflate, br");
   assert.match(headers["user-agent"]!, /^aiofetch\/\d+\.\d+\.\d+/);
 });
 
