@@ -31,7 +31,7 @@ export interface EncodedBody {
  * for none or `identity`; `undefined` when a coding is unknown, and the body
  * is handed over as sent, as aiohttp does.
  */
-export function decodersFor(header: string): Decoder[] | undefined {
+function decodersFor(header: string): Decoder[] | undefined {
   const names = header.toLowerCase().split(",").map((name) => name.trim()).filter((name) => name && name !== "identity");
   if (names.length > MAX_CODINGS) return undefined;
   const decoders: Decoder[] = [];

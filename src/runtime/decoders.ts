@@ -110,7 +110,15 @@ class ZlibSource implements UnderlyingDefaultSource<Uint8Array> {
 
   async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     for (;;) {
-      const { done, value } = await this.#reader.read();
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await this.#reader.read();
+      } catch (err) {
+        // The network's error or an abort, which goes on as it is; the zlib stream is of no more use.
+        this.#pipe?.destroy();
+        throw err;
+      }
+      const { done, value } = result;
       const out = done ? await this.#finish() : await this.#feed(value);
       for (const chunk of out) {
         this.#produced += chunk.byteLength;
@@ -233,9 +241,9 @@ function webDecoder(format: string): Decoder {
 }
 
 const zstdZlib = zlibDecoder((zlib) => {
-  const create = (zlib as { createZstdDecompress?: () => ZlibStream }).createZstdDecompress;
-  if (typeof create !== "function") throw new Error("this runtime has no zstd decoder");
-  return create();
+  const withZstd = zlib as { createZstdDecompress?: () => ZlibStream };
+  if (typeof withZstd.createZstdDecompress !== "function") throw new Error("this runtime has no zstd decoder");
+  return withZstd.createZstdDecompress();
 });
 
 const gunzip = zlibDecoder((zlib) => zlib.createGunzip());
