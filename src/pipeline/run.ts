@@ -63,6 +63,8 @@ export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
 
 /** Hands the request's timers, progress callback and history to the response it returns. */
 function adopt(response: ClientResponse, ctx: RequestContext): void {
+  // `let`, not `const`: finish runs inside adopt when the body is already over, before `body` is assigned.
+  // deno-lint-ignore prefer-const
   let body: BodySource | undefined;
   const finish = () => {
     ctx.deadline.finish();
