@@ -64,6 +64,8 @@ export class Deadline {
   #connectTimer: TimerHandle | undefined;
   #readTimer: TimerHandle | undefined;
   #onUserAbort: (() => void) | undefined;
+  /** When `total` started counting (performance.now()), if it is set. */
+  readonly #startedAt: number | undefined;
   /** How many are awaiting the request now; its timers hold the process open while this is above 0. */
   #awaited = 1;
   /** Called right after the signal aborts: a plain list, cheaper per request than event listeners. */
@@ -81,7 +83,10 @@ export class Deadline {
         userSignal.addEventListener("abort", this.#onUserAbort, { once: true });
       }
     }
-    if (timeout.total) this.#totalTimer = this.#start(ServerTimeoutError, "total", timeout.total);
+    if (timeout.total) {
+      this.#startedAt = performance.now();
+      this.#totalTimer = this.#start(ServerTimeoutError, "total", timeout.total);
+    }
     if (timeout.connect) this.#connectTimer = this.#start(ConnectionTimeoutError, "connect", timeout.connect);
   }
 
@@ -93,6 +98,12 @@ export class Deadline {
   /** True when body reads are timed (`sockRead` is set). */
   get timesReads(): boolean {
     return this.#timeout.sockRead !== undefined;
+  }
+
+  /** Milliseconds left before `total` fires (at least 0); `Infinity` without a `total`. */
+  totalRemaining(): number {
+    if (this.#startedAt === undefined) return Infinity;
+    return Math.max(0, this.#timeout.total! - (performance.now() - this.#startedAt));
   }
 
   /** Response headers arrived: the connect phase is over. */
