@@ -14,6 +14,7 @@
 export { ClientSession, request } from "./src/session.ts";
 export type { BeforeRedirect, RaiseForStatus, RequestOptions, SessionOptions } from "./src/options.ts";
 export type { ClientHandler, ClientMiddleware, ClientRequest } from "./src/pipeline/middleware.ts";
+export { retry, type RetryAttempt, type RetryOptions } from "./src/retry.ts";
 export { type FetchFunction, TCPConnector, type TCPConnectorOptions } from "./src/connector/connector.ts";
 export { ClientResponse, type JsonOptions } from "./src/response/response.ts";
 export { BasicAuth } from "./src/auth.ts";

@@ -6,7 +6,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ClientMiddleware, ClientSession, ContentTypeError, ServerTimeoutError, SocketTimeoutError } from "../mod.ts";
+import { type ClientMiddleware, ClientSession, ContentTypeError, retry, ServerTimeoutError, SocketTimeoutError } from "../mod.ts";
 import { closedPort, startServer } from "./server/mod.ts";
 
 const server = await startServer();
@@ -121,6 +121,24 @@ const cases: Array<[string, (session: ClientSession, signal: AbortSignal) => Pro
       throw new Error("refused");
     };
     await assert.rejects(session.get(`${server.url}/get`, { signal, middlewares: [refuse] }), /refused/);
+  }],
+  ["a retry after a 503", async (session, signal) => {
+    const key = `leak-${Math.random().toString(36).slice(2)}`;
+    const resp = await session.get(`${server.url}/flaky/${key}`, { signal, middlewares: [retry({ backoff: () => 10 })] });
+    assert.equal(resp.status, 200);
+    await resp.read();
+  }],
+  ["a retry wait cut short by the request's abort", async (session) => {
+    const controller = new AbortController();
+    const key = `leak-${Math.random().toString(36).slice(2)}`;
+    const wait = retry({ onRetry: () => void setTimeout(() => controller.abort(new Error("gave up")), 10) });
+    const url = `${server.url}/flaky/${key}?header=retry-after:2`;
+    await assert.rejects(session.get(url, { signal: controller.signal, middlewares: [wait] }), /gave up/);
+  }],
+  ["a retry refused for outliving total", async (session, signal) => {
+    const key = `leak-${Math.random().toString(36).slice(2)}`;
+    const url = `${server.url}/flaky/${key}?header=retry-after:20`;
+    await assert.rejects(session.get(url, { signal, middlewares: [retry()] }), ServerTimeoutError);
   }],
   ["a session closed with a response open", async (session, signal) => {
     await session.get(`${server.url}/bytes/100000`, { signal });

@@ -15,6 +15,7 @@ import { faultRoutes } from "./faults.ts";
 import { fileRoutes } from "./files.ts";
 import { redirectRoutes } from "./redirects.ts";
 import { responseRoutes } from "./responses.ts";
+import { retryRoutes } from "./retries.ts";
 import { type Route, serve } from "./route.ts";
 
 export type { Echo } from "./echo.ts";
@@ -33,7 +34,7 @@ export interface TestServer {
 }
 
 /** Every endpoint; the patterns are anchored and match disjoint paths. */
-const routes: Route[] = [...echoRoutes, ...encodingRoutes, ...responseRoutes, ...redirectRoutes, ...cookieRoutes, ...authRoutes, ...faultRoutes, ...fileRoutes];
+const routes: Route[] = [...echoRoutes, ...encodingRoutes, ...responseRoutes, ...redirectRoutes, ...cookieRoutes, ...authRoutes, ...faultRoutes, ...fileRoutes, ...retryRoutes];
 
 /** Starts a server on 127.0.0.1 and a random port. */
 export async function startServer(): Promise<TestServer> {
