@@ -14,6 +14,16 @@
 export { ClientSession, request } from "./src/session.ts";
 export type { BeforeRedirect, RaiseForStatus, RequestOptions, SessionOptions } from "./src/options.ts";
 export type { ClientHandler, ClientMiddleware, ClientRequest } from "./src/pipeline/middleware.ts";
+export {
+  type TraceChunkParams,
+  TraceConfig,
+  type TraceContext,
+  type TraceExceptionParams,
+  type TraceHandler,
+  type TraceQueuedParams,
+  type TraceRequestParams,
+  type TraceResponseParams,
+} from "./src/trace.ts";
 export { retry, type RetryAttempt, type RetryOptions } from "./src/retry.ts";
 export { type FetchFunction, TCPConnector, type TCPConnectorOptions } from "./src/connector/connector.ts";
 export { ClientResponse, type JsonOptions } from "./src/response/response.ts";

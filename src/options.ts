@@ -8,6 +8,7 @@ import type { FetchFunction, TCPConnector } from "./connector/connector.ts";
 import type { AbstractCookieJar, CookiesInit } from "./cookie_jar.ts";
 import type { HeadersLike } from "./headers.ts";
 import type { ClientMiddleware } from "./pipeline/middleware.ts";
+import type { TraceConfig } from "./trace.ts";
 import type { RequestData } from "./request/body.ts";
 import type { Params } from "./request/params.ts";
 import type { UploadProgress } from "./request/upload.ts";
@@ -93,6 +94,16 @@ export interface RequestOptions {
    * the request and is rethrown as is.
    */
   onUploadProgress?: (progress: UploadProgress) => void;
+  /**
+   * Handed to each trace config's context factory for this request, and
+   * found as `context.traceRequestCtx` in its handlers (aiohttp's `trace_request_ctx`).
+   *
+   * @example
+   * ```ts
+   * await session.get(url, { traceRequestCtx: { name: "login" } });
+   * ```
+   */
+  traceRequestCtx?: unknown;
 }
 
 /** Options of {@link ClientSession}. */
@@ -125,6 +136,18 @@ export interface SessionOptions {
    * ```
    */
   middlewares?: readonly ClientMiddleware[];
+  /**
+   * Trace hooks called as each request goes by (aiohttp's `trace_configs`);
+   * see {@link TraceConfig} for the signals and their order.
+   *
+   * @example
+   * ```ts
+   * const config = new TraceConfig();
+   * config.onRequestEnd.push((_ctx, { method, url, response }) => console.log(method, url.href, response.status));
+   * const session = new ClientSession({ traceConfigs: [config] });
+   * ```
+   */
+  traceConfigs?: readonly TraceConfig<object>[];
   /** Serializes `json` bodies; `JSON.stringify` by default. */
   jsonSerialize?: (value: unknown) => string;
   /** Auto headers (`Accept`, `Accept-Encoding`, `User-Agent`) not to send. */

@@ -56,6 +56,7 @@ export class ClientSession {
       raiseForStatus: options.raiseForStatus ?? false,
       beforeRedirect: options.beforeRedirect,
       middlewares: options.middlewares ?? [],
+      traceConfigs: options.traceConfigs ?? [],
       connector: this.connector,
       cookieJar: this.cookieJar,
       maxBodySize: options.maxBodySize,

@@ -76,3 +76,15 @@ export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8
   }
   return joined;
 }
+
+/**
+ * Watches a body's chunks as they pass: upload and download progress and the
+ * trace's chunk signals are all made of these. What it throws, or rejects
+ * with, fails the body.
+ */
+export interface BodyObserver {
+  /** A chunk passed; `loaded` counts it, `total` is the body's size if known. */
+  chunk(chunk: Uint8Array, loaded: number, total: number | undefined): void | Promise<void>;
+  /** The body is over (only for a body sent). */
+  end?(loaded: number, total: number | undefined): void | Promise<void>;
+}

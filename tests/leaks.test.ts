@@ -6,7 +6,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ClientMiddleware, ClientSession, ContentTypeError, retry, ServerTimeoutError, SocketTimeoutError } from "../mod.ts";
+import { type ClientMiddleware, ClientSession, ContentTypeError, retry, ServerTimeoutError, SocketTimeoutError, TraceConfig } from "../mod.ts";
 import { closedPort, startServer } from "./server/mod.ts";
 
 const server = await startServer();
@@ -139,6 +139,24 @@ const cases: Array<[string, (session: ClientSession, signal: AbortSignal) => Pro
     const key = `leak-${Math.random().toString(36).slice(2)}`;
     const url = `${server.url}/flaky/${key}?header=retry-after:20`;
     await assert.rejects(session.get(url, { signal, middlewares: [retry()] }), ServerTimeoutError);
+  }],
+  ["a trace handler that throws at the start", async (_session, signal) => {
+    const config = new TraceConfig();
+    config.onRequestStart.push(() => {
+      throw new Error("not now");
+    });
+    await using traced = new ClientSession({ timeout, traceConfigs: [config] });
+    await assert.rejects(traced.get(`${server.url}/get`, { signal }), /not now/);
+  }],
+  ["a trace handler that throws at the end", async (_session, signal) => {
+    const config = new TraceConfig();
+    config.onRequestEnd.push(() => {
+      throw new Error("not this one");
+    });
+    await using traced = new ClientSession({ timeout, limit: 1, traceConfigs: [config] });
+    await assert.rejects(traced.get(`${server.url}/bytes/100000`, { signal }), /not this one/);
+    // The response was released: the one slot is free again.
+    await assert.rejects(traced.get(`${server.url}/get`, { signal }), /not this one/);
   }],
   ["a session closed with a response open", async (session, signal) => {
     await session.get(`${server.url}/bytes/100000`, { signal });

@@ -8,12 +8,14 @@ import { type AbstractCookieJar, checkedCookies, type CookiePair } from "../cook
 import { describeRequest } from "../errors/describe.ts";
 import type { BeforeRedirect, RaiseForStatus, RequestOptions } from "../options.ts";
 import { type PreparedRequest, prepareRequest, type RequestDefaults } from "../request/prepare.ts";
-import type { UploadProgress } from "../request/upload.ts";
 import type { BodySource, DownloadProgress } from "../response/body_source.ts";
 import type { ClientResponse } from "../response/response.ts";
 import { ClientTimeout, Deadline } from "../timeout.ts";
 import type { HopContext } from "./hop.ts";
 import type { ClientMiddleware } from "./middleware.ts";
+import { sentObserver } from "./observers.ts";
+import { traceRequest } from "./tracing.ts";
+import type { TraceConfig } from "../trace.ts";
 
 /** The session's settings a request is resolved against. */
 export interface SessionDefaults extends RequestDefaults {
@@ -21,6 +23,7 @@ export interface SessionDefaults extends RequestDefaults {
   readonly raiseForStatus: RaiseForStatus;
   readonly beforeRedirect: BeforeRedirect | undefined;
   readonly middlewares: readonly ClientMiddleware[];
+  readonly traceConfigs: readonly TraceConfig<object>[];
   readonly connector: TCPConnector;
   readonly cookieJar: AbstractCookieJar;
   readonly maxBodySize: number | undefined;
@@ -47,21 +50,6 @@ export interface RequestContext extends HopContext {
   readonly history: ClientResponse[];
 }
 
-/**
- * The upload progress callback, made to abort the request with what it throws:
- * fetch would otherwise report the exception as a failure of its own.
- */
-function abortingOnThrow(onProgress: (progress: UploadProgress) => void, deadline: Deadline): (progress: UploadProgress) => void {
-  return (progress) => {
-    try {
-      onProgress(progress);
-    } catch (err) {
-      deadline.abort(err);
-      throw err;
-    }
-  };
-}
-
 /** Resolves a request against its session. Throws every input error before any timer starts. */
 export function resolveRequest(session: SessionDefaults, method: string, url: string | URL, options: RequestOptions): RequestContext {
   const first = prepareRequest(session, method, url, options);
@@ -70,6 +58,7 @@ export function resolveRequest(session: SessionDefaults, method: string, url: st
   // Before the Deadline, whose timers would otherwise start for a request that is refused.
   const cookies = options.cookies && checkedCookies(options.cookies, label);
   const deadline = new Deadline(timeout, label, options.signal);
+  const trace = traceRequest(session.traceConfigs, options.traceRequestCtx);
   return {
     first,
     deadline,
@@ -82,7 +71,8 @@ export function resolveRequest(session: SessionDefaults, method: string, url: st
     middlewares: options.middlewares ?? session.middlewares,
     maxBodySize: options.maxBodySize ?? session.maxBodySize,
     autoDecompress: options.autoDecompress ?? session.autoDecompress,
-    onUploadProgress: options.onUploadProgress && abortingOnThrow(options.onUploadProgress, deadline),
+    sentObserver: sentObserver(options.onUploadProgress, trace, deadline),
+    trace,
     onDownloadProgress: options.onDownloadProgress,
     raiseForStatus: options.raiseForStatus ?? session.raiseForStatus,
     open: session.open,

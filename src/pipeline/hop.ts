@@ -9,10 +9,12 @@ import type { TCPConnector } from "../connector/connector.ts";
 import { toClientError } from "../errors/classify.ts";
 import { headersInit } from "../headers.ts";
 import type { EncodedBody } from "../request/body.ts";
-import { hopBody, type UploadProgress } from "../request/upload.ts";
+import { hopBody } from "../request/upload.ts";
 import { ClientResponse, type SentRequest } from "../response/response.ts";
 import { RAW_BODY_INIT } from "../runtime/fetch_codings.ts";
 import type { Deadline } from "../timeout.ts";
+import type { SentObserver } from "./observers.ts";
+import { type RequestTrace, traceHeaders } from "./tracing.ts";
 
 /** What one hop sends. Its headers are the ones sent: auth and cookies included. */
 export interface HopRequest extends SentRequest {
@@ -28,7 +30,9 @@ export interface HopContext {
   readonly deadline: Deadline;
   readonly maxBodySize: number | undefined;
   readonly autoDecompress: boolean;
-  readonly onUploadProgress: ((progress: UploadProgress) => void) | undefined;
+  /** Watches each hop's request body, for upload progress and the trace. */
+  readonly sentObserver: SentObserver | undefined;
+  readonly trace: RequestTrace | undefined;
 }
 
 /**
@@ -37,17 +41,20 @@ export interface HopContext {
  * timers stay with the caller.
  */
 export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientResponse> {
-  const { connector, deadline } = ctx;
+  const { connector, deadline, trace } = ctx;
   let release: (() => void) | undefined;
   try {
     const slot = connector.acquire(hop.url.origin, deadline.signal);
-    release = typeof slot === "function" ? slot : await slot;
+    release = typeof slot === "function" ? slot : await queued(slot, hop.url.origin, ctx);
+    // Before the headers are read for sending: the body may add Content-Length (and a FormData's type).
+    const body = hopBody(hop.body, hop.headers, ctx.sentObserver?.(hop));
+    if (trace) await trace.send("onRequestHeadersSent", { method: hop.method, url: hop.url, headers: traceHeaders(hop.headers) });
     const raw = await connector.fetch(hop.url, {
       // Bodies come as sent, and aiofetch decodes them (response/decoding.ts).
       ...RAW_BODY_INIT,
       method: hop.method,
       headers: headersInit(hop.headers),
-      ...hopBody(hop.body, hop.headers, ctx.onUploadProgress),
+      ...body,
       redirect: "manual",
       signal: hop.signal,
     });
@@ -57,4 +64,23 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
     release?.();
     throw toClientError(err, hop.method, hop.url, deadline.abortReason());
   }
+}
+
+/**
+ * Waits for a slot, firing the trace's queued signals around the wait. A
+ * handler that throws aborts the request, which ends the wait too.
+ */
+async function queued(slot: Promise<() => void>, origin: string, { trace, deadline }: HopContext): Promise<() => void> {
+  if (!trace) return slot;
+  const params = { origin };
+  const started = trace.send("onConnectionQueuedStart", params).catch((err) => deadline.abort(err));
+  const release = await slot;
+  try {
+    await started;
+    await trace.send("onConnectionQueuedEnd", params);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return release;
 }

@@ -2,7 +2,8 @@
  * One request's life, read top to bottom: each hop gets its cookies and auth,
  * is sent, has its Set-Cookie stored, and is followed if it redirects; the
  * response that is not followed becomes the request's, and takes over the
- * request's timers and progress callback; then `raiseForStatus` runs.
+ * request's timers and body observer; then `raiseForStatus` runs. A traced
+ * request fires its start, redirect, end and exception signals from here.
  */
 import { TooManyRedirects } from "../errors/response.ts";
 import { copyHeaders } from "../headers.ts";
@@ -12,10 +13,35 @@ import type { RequestContext } from "./context.ts";
 import { cookieHeader, storeCookies } from "./cookies.ts";
 import { sendHop } from "./hop.ts";
 import { sendThrough } from "./middleware.ts";
+import { receivedObserver } from "./observers.ts";
 import { nextHop, REDIRECT_STATUSES } from "./redirects.ts";
+import { type RequestTrace, traceHeaders } from "./tracing.ts";
 
 /** Runs a resolved request to its response (see the module comment). */
-export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
+export function runRequest(ctx: RequestContext): Promise<ClientResponse> {
+  return ctx.trace ? runTraced(ctx, ctx.trace) : sendRequest(ctx);
+}
+
+/** {@link sendRequest} between the trace's start signal and its end or exception signal. */
+async function runTraced(ctx: RequestContext, trace: RequestTrace): Promise<ClientResponse> {
+  const { method, url, headers } = ctx.first;
+  const params = { method, url, headers: traceHeaders(headers) };
+  let response: ClientResponse | undefined;
+  try {
+    await trace.send("onRequestStart", params);
+    response = await sendRequest(ctx);
+    await trace.send("onRequestEnd", { ...params, response });
+    return response;
+  } catch (exception) {
+    // A handler that threw before the request was sent, or after it was returned, leaves nothing behind either.
+    ctx.deadline.finish();
+    await response?.release();
+    await trace.send("onRequestException", { ...params, exception });
+    throw exception;
+  }
+}
+
+async function sendRequest(ctx: RequestContext): Promise<ClientResponse> {
   const { deadline, cookieJar, history } = ctx;
   const { auth } = ctx.first;
   let { method, url, body, headers } = ctx.first;
@@ -28,7 +54,7 @@ export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
       const cookies = cookieHeader(cookieJar, url, ownCookies);
       // The prepared headers go out as they are unless this hop adds to them.
       const hopAuth = atHome ? auth : undefined;
-      const sent = hopAuth || cookies || ctx.onUploadProgress ? copyHeaders(headers) : headers;
+      const sent = hopAuth || cookies || ctx.sentObserver ? copyHeaders(headers) : headers;
       if (hopAuth) sent.authorization = hopAuth.encode();
       if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
       const hop = { method, url, headers: sent, body, signal: deadline.signal };
@@ -38,6 +64,7 @@ export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
       if (location === null) break;
       await response.release();
       history.push(response);
+      if (ctx.trace) await ctx.trace.send("onRequestRedirect", { method, url, headers: traceHeaders(sent), response });
       if (ctx.maxRedirects && history.length > ctx.maxRedirects) {
         throw new TooManyRedirects(responseErrorInit(response, `Too many redirects (maxRedirects = ${ctx.maxRedirects})`, history));
       }
@@ -55,14 +82,14 @@ export async function runRequest(ctx: RequestContext): Promise<ClientResponse> {
     // The user's abort reason, or the timeout that fired, wins over what it caused.
     throw deadline.abortReason() ?? err;
   }
-  adopt(response, ctx);
+  adopt(response, ctx, method, url);
   deadline.responded();
   if (ctx.raiseForStatus) await checkStatus(response, ctx.raiseForStatus);
   return response;
 }
 
-/** Hands the request's timers, progress callback and history to the response it returns. */
-function adopt(response: ClientResponse, ctx: RequestContext): void {
+/** Hands the request's timers, body observer and history to the response it returns. */
+function adopt(response: ClientResponse, ctx: RequestContext, method: string, url: URL): void {
   // `let`, not `const`: finish runs inside adopt when the body is already over, before `body` is assigned.
   // deno-lint-ignore prefer-const
   let body: BodySource | undefined;
@@ -70,7 +97,7 @@ function adopt(response: ClientResponse, ctx: RequestContext): void {
     ctx.deadline.finish();
     if (body) ctx.open.delete(body);
   };
-  body = response[adoptResponse](ctx.history, ctx.onDownloadProgress, finish);
+  body = response[adoptResponse](ctx.history, receivedObserver(ctx.onDownloadProgress, ctx.trace, method, url), finish);
   if (!body.finished) ctx.open.add(body);
 }
 

@@ -6,7 +6,7 @@
  */
 import type { EncodedBody } from "./body.ts";
 import { contentLengthOf, type HeaderRecord } from "../headers.ts";
-import { bytesOf, isReadableStreamLike } from "../streams.ts";
+import { type BodyObserver, bytesOf, isReadableStreamLike } from "../streams.ts";
 
 /** Upload progress, reported each time fetch takes a chunk of the request body. */
 export interface UploadProgress {
@@ -61,7 +61,7 @@ function streamOf(value: BodyInit, headers: HeaderRecord): { stream: ReadableStr
   return { stream: encoded.body!, total: value instanceof Blob ? value.size : undefined };
 }
 
-function counted(source: ReadableStream<Uint8Array>, total: number | undefined, onProgress: (progress: UploadProgress) => void): ReadableStream<Uint8Array> {
+function counted(source: ReadableStream<Uint8Array>, total: number | undefined, observer: BodyObserver): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let loaded = 0;
   return new ReadableStream<Uint8Array>({
@@ -69,28 +69,28 @@ function counted(source: ReadableStream<Uint8Array>, total: number | undefined, 
       const { done, value } = await reader.read();
       if (done) {
         controller.close();
-        if (total === undefined) onProgress({ loaded, total: loaded });
+        await observer.end?.(loaded, total);
         return;
       }
       loaded += value.byteLength;
       controller.enqueue(value);
-      onProgress({ loaded, total });
+      await observer.chunk(value, loaded, total);
     },
     cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
 }
 
 /**
- * The body of one hop. Without `onProgress` it is the encoded body as is.
- * With it, a counted stream made anew for each hop (so bytes, text, Blobs and
+ * The body of one hop. Without an `observer` it is the encoded body as is.
+ * With one (upload progress, a trace's chunk signal), a counted stream made anew for each hop (so bytes, text, Blobs and
  * FormData stay replayable on a 307/308), sent with a Content-Length when the
  * size is known: Node and Bun send it; Deno sends every stream chunked.
  * Sets Content-Length and (for FormData) Content-Type in `headers`.
  */
-export function hopBody(body: EncodedBody | undefined, headers: HeaderRecord, onProgress: ((progress: UploadProgress) => void) | undefined): HopBody {
+export function hopBody(body: EncodedBody | undefined, headers: HeaderRecord, observer: BodyObserver | undefined): HopBody {
   if (!body) return { body: null };
-  if (!onProgress) return body.replayable ? { body: body.body } : { body: body.body, duplex: "half" };
+  if (!observer) return body.replayable ? { body: body.body } : { body: body.body, duplex: "half" };
   const { stream, total } = streamOf(body.body, headers);
   if (total !== undefined) headers["content-length"] = String(total);
-  return { body: counted(stream, total, onProgress), duplex: "half" };
+  return { body: counted(stream, total, observer), duplex: "half" };
 }

@@ -1,7 +1,7 @@
 import { ClientConnectionError } from "../errors/connection.ts";
 import { ClientPayloadError } from "../errors/payload.ts";
 import { readNetworkFailure } from "../runtime/network_errors.ts";
-import { concatBytes } from "../streams.ts";
+import { type BodyObserver, concatBytes } from "../streams.ts";
 import type { Deadline } from "../timeout.ts";
 
 /** Download progress, reported after every chunk received. */
@@ -51,7 +51,7 @@ let warnedUnclaimed = false;
 /**
  * The one reader of a response body. Every way of consuming a body (`read()`,
  * `text()`, `body`, `content`) pulls chunks through `next()`, which applies
- * the sockRead timeout, the size limit, progress, and error normalisation, and
+ * the sockRead timeout, the size limit, the observer, and error normalisation, and
  * frees the request's resources exactly once when the body is over.
  * `readAll()` collects the whole body, natively when no chunk needs watching.
  */
@@ -64,14 +64,13 @@ export class BodySource {
   /** Rejects a `readAll()` in progress when the body is cancelled. */
   #stopCollecting: ((reason: unknown) => void) | undefined;
   readonly #options: BodySourceOptions;
-  readonly #startedAt = Date.now();
   #finished = false;
   /** Why the body failed (or was released): thrown by every later `next()`. */
   #failure: unknown = undefined;
   /** False while the runtime collects the body whole: then `loaded` says nothing of what arrived. */
   #counting = true;
   /** Set by {@link BodySource.adopt}. */
-  #onProgress: ((progress: DownloadProgress) => void) | undefined;
+  #observer: BodyObserver | undefined;
   #onRequestFinish: (() => void) | undefined;
   readonly #onAbort: () => void;
 
@@ -87,12 +86,12 @@ export class BodySource {
   }
 
   /**
-   * Makes this the body of the request's final response: `onProgress` is
-   * called from now on, and `onFinish` when the body is over (at once if it
-   * already is). A body that is never adopted (a redirect's) frees only its hop.
+   * Makes this the body of the request's final response: `observer` sees
+   * each chunk from now on, and `onFinish` is called when the body is over (at
+   * once if it already is). A body that is never adopted (a redirect's) frees only its hop.
    */
-  adopt(onProgress: ((progress: DownloadProgress) => void) | undefined, onFinish: () => void): void {
-    this.#onProgress = onProgress;
+  adopt(observer: BodyObserver | undefined, onFinish: () => void): void {
+    this.#observer = observer;
     if (this.#finished) onFinish();
     else this.#onRequestFinish = onFinish;
   }
@@ -143,13 +142,13 @@ export class BodySource {
   }
 
   /**
-   * The whole body. With no chunk to watch (no progress callback, size limit or
+   * The whole body. With no chunk to watch (no observer, size limit or
    * sockRead timeout), the runtime collects it in one go, which is much faster
    * than chunk by chunk on Deno and Bun; the fetch signal still aborts it.
    */
   async readAll(): Promise<Uint8Array> {
     const { maxBodySize, deadline } = this.#options;
-    if (this.#reader || this.#finished || maxBodySize !== undefined || this.#onProgress || deadline.timesReads) {
+    if (this.#reader || this.#finished || maxBodySize !== undefined || this.#observer || deadline.timesReads) {
       const chunks: Uint8Array[] = [];
       for (let chunk = await this.next(); chunk; chunk = await this.next()) chunks.push(chunk);
       return concatBytes(chunks, this.loaded);
@@ -186,26 +185,28 @@ export class BodySource {
     await (this.#reader ?? this.#stream)?.cancel(reason).catch(() => {});
   }
 
-  #accept(chunk: Uint8Array): Uint8Array {
+  /** Counts a chunk, checks the size limit and shows the chunk to the observer (awaited if it returns a promise). */
+  #accept(chunk: Uint8Array): Uint8Array | Promise<Uint8Array> {
     this.loaded += chunk.byteLength;
     const { maxBodySize, expectedSize } = this.#options;
-    const onProgress = this.#onProgress;
     if (maxBodySize !== undefined && this.loaded > maxBodySize) {
       const error = new ClientPayloadError(`${this.#options.label()}: the response body exceeds maxBodySize (${maxBodySize} bytes)`);
       void this.cancel(error);
       throw error;
     }
-    if (onProgress) {
-      const seconds = Math.max((Date.now() - this.#startedAt) / 1000, 1e-3);
-      try {
-        onProgress({ loaded: this.loaded, total: expectedSize, rate: this.loaded / seconds });
-      } catch (err) {
-        // The callback's own error, as is; the body ends with it.
-        void this.cancel(err);
-        throw err;
-      }
+    if (!this.#observer) return chunk;
+    // The observer's own error, as is; the body ends with it.
+    const failWith = (err: unknown): never => {
+      void this.cancel(err);
+      throw err;
+    };
+    let seen: void | Promise<void>;
+    try {
+      seen = this.#observer.chunk(chunk, this.loaded, expectedSize);
+    } catch (err) {
+      return failWith(err);
     }
-    return chunk;
+    return seen ? seen.then(() => chunk, failWith) : chunk;
   }
 
   #checkComplete(): void {

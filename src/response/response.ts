@@ -1,4 +1,5 @@
-import { BodySource, type DownloadProgress } from "./body_source.ts";
+import { BodySource } from "./body_source.ts";
+import type { BodyObserver } from "../streams.ts";
 import { type ContentType, isJsonMimeType, parseContentType } from "./content_type.ts";
 import { contentLengthOf, type HeaderRecord, headersInit } from "../headers.ts";
 import { ClientResponseError, ContentTypeError, type ResponseErrorInit } from "../errors/response.ts";
@@ -125,14 +126,14 @@ export class ClientResponse {
 
   /**
    * Makes this the response a request returns (aiofetch's own call): it takes
-   * the redirects before it, the request's progress callback, and `onFinish`,
+   * the redirects before it, the request's body observer, and `onFinish`,
    * which frees the request's timers when the body is over. Returns the body,
    * which the session releases on close.
    * @ignore
    */
-  [adoptResponse](history: readonly ClientResponse[], onDownloadProgress: ((progress: DownloadProgress) => void) | undefined, onFinish: () => void): BodySource {
+  [adoptResponse](history: readonly ClientResponse[], observer: BodyObserver | undefined, onFinish: () => void): BodySource {
     this.#history = history;
-    this.#source.adopt(onDownloadProgress, onFinish);
+    this.#source.adopt(observer, onFinish);
     this.#source.guard(this);
     return this.#source;
   }
