@@ -9,6 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { authRoutes } from "./auth.ts";
 import { cookieRoutes } from "./cookies.ts";
+import { digestRoutes } from "./digest.ts";
 import { echoRoutes } from "./echo.ts";
 import { encodingRoutes } from "./encodings.ts";
 import { faultRoutes } from "./faults.ts";
@@ -34,7 +35,10 @@ export interface TestServer {
 }
 
 /** Every endpoint; the patterns are anchored and match disjoint paths. */
-const routes: Route[] = [...echoRoutes, ...encodingRoutes, ...responseRoutes, ...redirectRoutes, ...cookieRoutes, ...authRoutes, ...faultRoutes, ...fileRoutes, ...retryRoutes];
+const routes: Route[] = [
+  ...echoRoutes, ...encodingRoutes, ...responseRoutes, ...redirectRoutes, ...cookieRoutes, ...authRoutes, ...digestRoutes, ...faultRoutes, ...fileRoutes,
+  ...retryRoutes,
+];
 
 /** Starts a server on 127.0.0.1 and a random port. */
 export async function startServer(): Promise<TestServer> {
