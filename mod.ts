@@ -28,6 +28,7 @@ export { retry, type RetryAttempt, type RetryOptions } from "./src/retry.ts";
 export { type FetchFunction, TCPConnector, type TCPConnectorOptions } from "./src/connector/connector.ts";
 export { ClientResponse, type JsonOptions } from "./src/response/response.ts";
 export { BasicAuth } from "./src/auth.ts";
+export { DigestAuthMiddleware, type DigestAuthOptions } from "./src/digest_auth.ts";
 export { ClientTimeout, type ClientTimeoutOptions } from "./src/timeout.ts";
 export { type AbstractCookieJar, CookieJar, type CookieInfo, type CookieJarOptions, type CookiesInit, DummyCookieJar } from "./src/cookie_jar.ts";
 export type { DownloadProgress } from "./src/response/body_source.ts";

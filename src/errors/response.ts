@@ -55,3 +55,20 @@ export class ContentTypeError extends ClientResponseError {}
 
 /** A redirect chain longer than `maxRedirects`; `history` holds the responses so far. */
 export class TooManyRedirects extends ClientResponseError {}
+
+/**
+ * A Digest challenge that cannot be answered: an algorithm that aiofetch, or
+ * this runtime's `node:crypto`, lacks, a qop other than auth and auth-int, no
+ * nonce or realm. `status` and `headers` are the 401's; the message names the
+ * request and never the credentials.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await session.get("https://example.com/protected");
+ * } catch (err) {
+ *   if (err instanceof DigestAuthError) console.error(err.message);
+ * }
+ * ```
+ */
+export class DigestAuthError extends ClientResponseError {}
