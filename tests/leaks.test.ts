@@ -6,7 +6,16 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ClientMiddleware, ClientSession, ContentTypeError, retry, ServerTimeoutError, SocketTimeoutError, TraceConfig } from "../mod.ts";
+import {
+  type ClientMiddleware,
+  ClientSession,
+  ContentTypeError,
+  DigestAuthMiddleware,
+  retry,
+  ServerTimeoutError,
+  SocketTimeoutError,
+  TraceConfig,
+} from "../mod.ts";
 import { closedPort, startServer } from "./server/mod.ts";
 
 const server = await startServer();
@@ -158,6 +167,21 @@ const cases: Array<[string, (session: ClientSession, signal: AbortSignal) => Pro
     // The response was released: the one slot is free again.
     await assert.rejects(traced.get(`${server.url}/get`, { signal }), /not this one/);
   }],
+  ["a digest exchange: a 401 answered, then a preemptive request", async (session, signal) => {
+    const digest = new DigestAuthMiddleware("user", "pass");
+    for (let i = 0; i < 2; i++) {
+      const resp = await session.get(`${server.url}/digest-auth/auth/user/pass`, { signal, middlewares: [digest.middleware] });
+      assert.equal(resp.status, 200);
+      await resp.read();
+    }
+  }],
+  ["a digest exchange refused: a wrong password, a challenge that cannot be answered", async (session, signal) => {
+    const digest = new DigestAuthMiddleware("user", "wrong");
+    const resp = await session.get(`${server.url}/digest-auth/auth/user/pass`, { signal, middlewares: [digest.middleware] });
+    assert.equal(resp.status, 401);
+    await resp.read();
+    await assert.rejects(session.get(`${server.url}/digest-auth/auth/user/pass/NO-SUCH-HASH`, { signal, middlewares: [digest.middleware] }), /NO-SUCH-HASH/);
+  }],
   ["a session closed with a response open", async (session, signal) => {
     await session.get(`${server.url}/bytes/100000`, { signal });
     await session.close();
@@ -180,6 +204,20 @@ test("a body method that throws frees the slot at once: the next request on a on
   await assert.rejects((await session.get(`${server.url}/bytes/10`)).text("no-such-encoding"), TypeError);
   const next = await session.get(`${server.url}/get`);
   assert.equal(next.status, 200);
+  await next.release();
+});
+
+test("a digest exchange frees its slots: the 401s answered do not hold the next send or request on a one-slot session", async () => {
+  const digest = new DigestAuthMiddleware("user", "pass");
+  await using session = new ClientSession({ limit: 1, timeout: { total: 5000 }, middlewares: [digest.middleware] });
+  // Three sends, then two (a wrong password): each send waits for the slot of the 401 before it.
+  for (const [path, status] of [["auth/user/pass?stale=once", 200], ["auth/user/other", 401]] as const) {
+    const resp = await session.get(`${server.url}/digest-auth/${path}`);
+    assert.equal(resp.status, status);
+    await resp.release();
+  }
+  const next = await session.get(`${server.url}/get`);
+  assert.equal(next.status, 200, "the one slot is free again");
   await next.release();
 });
 
