@@ -131,6 +131,10 @@ const cases: Array<[string, (session: ClientSession, signal: AbortSignal) => Pro
     };
     await assert.rejects(session.get(`${server.url}/get`, { signal, middlewares: [refuse] }), /refused/);
   }],
+  ["a middleware that returns the response of a request of its own", async (session, signal) => {
+    const fallback: ClientMiddleware = async () => session.get(`${server.url}/bytes/1000`, { signal, middlewares: [] });
+    void (await (await session.get(`${server.url}/status/503`, { signal, middlewares: [fallback] })).read());
+  }],
   ["a retry after a 503", async (session, signal) => {
     const key = `leak-${Math.random().toString(36).slice(2)}`;
     const resp = await session.get(`${server.url}/flaky/${key}`, { signal, middlewares: [retry({ backoff: () => 10 })] });

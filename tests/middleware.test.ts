@@ -80,3 +80,22 @@ test("what a middleware throws fails the request as is, and frees the slot", asy
   assert.equal(next.status, 200, "the one slot is free again");
   await next.release();
 });
+
+test("a middleware may return early with the response of a request of its own; both requests are freed", async () => {
+  const progress: string[] = [];
+  await using session = new ClientSession({ limit: 1 });
+  const fallback: ClientMiddleware = async (request, handler) => {
+    const response = await handler(request);
+    if (response.status !== 503) return response;
+    // Released first: it holds the session's one slot, which the request below needs.
+    await response.release();
+    return session.get(`${server.url}/bytes/1000`, { middlewares: [], onDownloadProgress: ({ loaded }) => void progress.push(`inner ${loaded}`) });
+  };
+  const resp = await session.get(`${server.url}/status/503`, { middlewares: [fallback], onDownloadProgress: ({ loaded }) => void progress.push(`outer ${loaded}`) });
+  assert.equal(resp.status, 200);
+  assert.equal((await resp.read()).byteLength, 1000);
+  assert.deepEqual(progress.filter((line) => line.endsWith(" 1000")), ["inner 1000", "outer 1000"]);
+  const next = await session.get(`${server.url}/get`, { timeout: { connect: 5000 } });
+  assert.equal(next.status, 200, "the one slot is free again");
+  await next.release();
+});

@@ -14,6 +14,15 @@ export interface DownloadProgress {
   rate: number;
 }
 
+function bothObservers(first: BodyObserver, second: BodyObserver): BodyObserver {
+  return {
+    async chunk(chunk, loaded, total) {
+      await first.chunk(chunk, loaded, total);
+      await second.chunk(chunk, loaded, total);
+    },
+  };
+}
+
 /** How a {@link BodySource} guards the body it reads. */
 export interface BodySourceOptions {
   /** `METHOD url`, for error messages; made only when one is thrown. */
@@ -91,9 +100,13 @@ export class BodySource {
    * once if it already is). A body that is never adopted (a redirect's) frees only its hop.
    */
   adopt(observer: BodyObserver | undefined, onFinish: () => void): void {
-    this.#observer = observer;
-    if (this.#finished) onFinish();
-    else this.#onRequestFinish = onFinish;
+    // Adopted twice when a middleware returns the response of a request of its own:
+    // both requests watch the body, and both are freed when it is over.
+    const earlier = this.#observer;
+    this.#observer = earlier && observer ? bothObservers(earlier, observer) : observer ?? earlier;
+    if (this.#finished) return onFinish();
+    const finishEarlier = this.#onRequestFinish;
+    this.#onRequestFinish = finishEarlier ? () => (finishEarlier(), onFinish()) : onFinish;
   }
 
   /** Releases this body if `response` becomes unreachable before the body is claimed or over. */
