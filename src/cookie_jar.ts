@@ -1,6 +1,7 @@
 import { Cookie, CookieJar as ToughCookieJar, type SerializedCookie } from "tough-cookie";
 import { BoundedCookieStore, type CookieLimits, cookieLimits } from "./cookie_store.ts";
 import { TOKEN } from "./headers.ts";
+import { keysOf, refuseUnknownOptions } from "./known_options.ts";
 import { readTextFile, writeFileAtomic } from "./runtime/fs.ts";
 
 /** One cookie as the jar holds it. */
@@ -30,8 +31,16 @@ export type CookiesInit = Record<string, string> | Iterable<readonly [string, st
 
 /** What a session needs of a cookie jar; {@link CookieJar} and {@link DummyCookieJar} implement it. */
 export interface AbstractCookieJar extends Iterable<CookieInfo> {
-  /** The cookies to send to `url`, name → value. */
-  filterCookies(url: string | URL): Record<string, string>;
+  /**
+   * The cookies to send to `url`, by name: the same objects as
+   * `response.cookies` holds (`.value`, `.domain`, …), as aiohttp's Morsels.
+   *
+   * @example
+   * ```ts
+   * const token = session.cookieJar.filterCookies("https://example.com/")["token"]?.value;
+   * ```
+   */
+  filterCookies(url: string | URL): Record<string, CookieInfo>;
   /**
    * Stores cookies by name and value: for `responseUrl`'s host, or shared
    * (sent everywhere) without it. What {@link AbstractCookieJar.filterCookies}
@@ -88,6 +97,8 @@ export interface CookieJarOptions {
   /** The most cookies stored in all; a new cookie past it evicts the oldest in the jar, as `maxCookiesPerDomain` does. Default 3000, RFC 6265's minimum (Chrome keeps 3300). */
   maxCookies?: number;
 }
+
+const COOKIE_JAR_OPTIONS = keysOf<CookieJarOptions>()(["unsafe", "treatAsSecureOrigin", "maxCookieSize", "maxCookiesPerDomain", "maxCookies"]);
 
 interface SavedJar extends Partial<CookieLimits> {
   format: "aiofetch-cookie-jar";
@@ -181,6 +192,7 @@ export class CookieJar implements AbstractCookieJar {
 
   /** An empty jar; see {@link CookieJarOptions}. */
   constructor(options: CookieJarOptions = {}) {
+    refuseUnknownOptions(options, COOKIE_JAR_OPTIONS, () => "new CookieJar()");
     this.#unsafe = options.unsafe ?? false;
     this.#secureOrigins = new Set(Array.from(options.treatAsSecureOrigin ?? [], (origin) => new URL(String(origin)).origin));
     this.#limits = cookieLimits(options);
@@ -200,11 +212,12 @@ export class CookieJar implements AbstractCookieJar {
   }
 
   /** The cookies to send to `url`: shared ones, then those matching its domain, path, scheme and expiry. */
-  filterCookies(url: string | URL): Record<string, string> {
+  filterCookies(url: string | URL): Record<string, CookieInfo> {
     const target = typeof url === "string" ? new URL(url) : url;
-    const result: Record<string, string> = Object.fromEntries(this.#shared);
+    const result: Record<string, CookieInfo> = {};
+    for (const [name, value] of this.#shared) result[name] = sharedInfo(name, value);
     if (!this.#touched || (!this.#unsafe && isIpHost(target))) return result;
-    for (const cookie of this.#jar.getCookiesSync(this.#cookieUrl(target))) result[cookie.key] = cookie.value;
+    for (const cookie of this.#jar.getCookiesSync(this.#cookieUrl(target))) result[cookie.key] = toInfo(cookie);
     return result;
   }
 
@@ -345,7 +358,7 @@ function sharedInfo(name: string, value: string): CookieInfo {
 /** A jar that stores nothing and sends nothing (aiohttp's `DummyCookieJar`): for stateless crawls. */
 export class DummyCookieJar implements AbstractCookieJar {
   /** Always empty. */
-  filterCookies(_url: string | URL): Record<string, string> {
+  filterCookies(_url: string | URL): Record<string, CookieInfo> {
     return {};
   }
   /** Ignores the cookies. */

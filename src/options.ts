@@ -43,8 +43,8 @@ export interface RequestOptions {
    * with a `TypeError` before anything is sent.
    */
   cookies?: CookiesInit;
-  /** Replaces the session's timeout entirely, as in aiohttp. */
-  timeout?: ClientTimeout | ClientTimeoutOptions;
+  /** Replaces the session's timeout entirely, as in aiohttp; a number is `total` in milliseconds (`0`: none). */
+  timeout?: ClientTimeout | ClientTimeoutOptions | number;
   /** Overrides the session's `raiseForStatus`. */
   raiseForStatus?: RaiseForStatus;
   /** Aborts the request; the signal's reason is rethrown as is. Composes with timeouts. */
@@ -106,16 +106,16 @@ export interface RequestOptions {
   traceRequestCtx?: unknown;
 }
 
-/** Options of {@link ClientSession}. */
-export interface SessionOptions {
+/** Options of {@link ClientSession}; `J` is the cookie jar's type. */
+export interface SessionOptions<J extends AbstractCookieJar = AbstractCookieJar> {
   /** An absolute URL that relative request URLs resolve against (end it with `/` to keep its path). */
   baseUrl?: string | URL;
   /** Headers sent with every request; a request's own headers replace them key by key. */
   headers?: HeadersLike;
   /** Basic auth for every request (re-sent across origins only when there is no `baseUrl`). */
   auth?: BasicAuth;
-  /** The default timeout; `{ total: 300_000 }` if not given. */
-  timeout?: ClientTimeout | ClientTimeoutOptions;
+  /** The default timeout; `{ total: 300_000 }` if not given. A number is `total` in milliseconds (`0`: none), not aiohttp's seconds. */
+  timeout?: ClientTimeout | ClientTimeoutOptions | number;
   /** Raise for status ≥ 400 on every response (or run a check); off by default. */
   raiseForStatus?: RaiseForStatus;
   /** Called before every redirect of every request; see {@link RequestOptions.beforeRedirect}. */
@@ -156,8 +156,8 @@ export interface SessionOptions {
   fetch?: FetchFunction;
   /** Shared cookies, sent to every origin; stored with `cookieJar.updateCookies`, which refuses invalid ones with a `TypeError`. */
   cookies?: CookiesInit;
-  /** The cookie jar; a new {@link CookieJar} by default. */
-  cookieJar?: AbstractCookieJar;
+  /** The cookie jar; a new {@link CookieJar} by default. `session.cookieJar` has its type. */
+  cookieJar?: J;
   /** Hops in flight at once, 0 for no limit; default 100 (aiohttp's connector limit). Shorthand for the connector's `limit`. */
   limit?: number;
   /** Hops in flight at once per origin, 0 (the default) for no limit. Shorthand for the connector's `limitPerHost`. */

@@ -4,6 +4,8 @@ import { type DownloadOptions, type DownloadResult, runDownload } from "./downlo
 import { ClientError } from "./errors/client_error.ts";
 import { describeRequest } from "./errors/describe.ts";
 import { headerNameSet } from "./headers.ts";
+import { refuseUnknownOptions } from "./known_options.ts";
+import { ONE_SHOT_OPTIONS, SESSION_OPTIONS } from "./option_names.ts";
 import type { RequestOptions, SessionOptions } from "./options.ts";
 import { resolveRequest, type SessionDefaults } from "./pipeline/context.ts";
 import { runRequest } from "./pipeline/run.ts";
@@ -27,9 +29,13 @@ function connectorOf(options: SessionOptions): TCPConnector {
  * timeouts and concurrency limits across many requests. Close it with
  * `await session.close()`, or `await using session = new ClientSession()`.
  */
-export class ClientSession {
-  /** The session's cookie jar. */
-  readonly cookieJar: AbstractCookieJar;
+export class ClientSession<J extends AbstractCookieJar = CookieJar> {
+  /**
+   * The session's cookie jar, of the type given as `cookieJar` (a
+   * {@link CookieJar} by default, so `session.cookieJar.save(path)` type-checks).
+   * A function that takes a session of any jar takes a `ClientSession<AbstractCookieJar>`.
+   */
+  readonly cookieJar: J;
   /** The default timeout of its requests. */
   readonly timeout: ClientTimeout;
   /** How its requests travel and how many run at once. */
@@ -40,11 +46,13 @@ export class ClientSession {
   #closed = false;
 
   /** A new session; nothing is sent until the first request. See {@link SessionOptions}. */
-  constructor(options: SessionOptions = {}) {
-    this.timeout = options.timeout ? ClientTimeout.from(options.timeout) : new ClientTimeout();
+  constructor(options: SessionOptions<J> = {}) {
+    refuseUnknownOptions(options, SESSION_OPTIONS, () => "new ClientSession()");
+    this.timeout = options.timeout === undefined ? new ClientTimeout() : ClientTimeout.from(options.timeout);
     this.connector = connectorOf(options);
     this.connectorOwner = options.connectorOwner ?? true;
-    this.cookieJar = options.cookieJar ?? new CookieJar();
+    // Without a jar given, J is its default, CookieJar.
+    this.cookieJar = options.cookieJar ?? (new CookieJar() as AbstractCookieJar as J);
     if (options.cookies) this.cookieJar.updateCookies(options.cookies);
     this.#defaults = {
       baseUrl: options.baseUrl === undefined ? undefined : resolveUrl(options.baseUrl, undefined),
@@ -161,6 +169,11 @@ export function request(
   url: string | URL,
   options: RequestOptions & Pick<SessionOptions, "fetch"> = {},
 ): Promise<ClientResponse> {
+  try {
+    refuseUnknownOptions(options, ONE_SHOT_OPTIONS, () => describeRequest(String(method).toUpperCase(), url));
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const { fetch, ...rest } = options;
   const connector = fetch ? new TCPConnector({ limit: 0, fetch }) : (defaultConnector ??= new TCPConnector({ limit: 0 }));
   return new ClientSession({ connector, connectorOwner: false }).request(method, url, rest);

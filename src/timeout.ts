@@ -1,4 +1,5 @@
 import { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./errors/timeout.ts";
+import { keysOf, refuseUnknownOptions } from "./known_options.ts";
 import { holdProcess, startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
 
 /** The fields of a {@link ClientTimeout}, all in milliseconds; 0 or `undefined` disables one. */
@@ -11,9 +12,19 @@ export interface ClientTimeoutOptions {
   sockRead?: number;
 }
 
+const TIMEOUT_FIELDS = keysOf<ClientTimeoutOptions>()(["total", "connect", "sockRead"]);
+
 /**
  * Timeouts in milliseconds, as aiohttp's `ClientTimeout` (which counts seconds).
- * A request's timeout replaces the session's entirely, as in aiohttp.
+ * A request's timeout replaces the session's entirely, as in aiohttp. A bare
+ * number, here or as a `timeout` option, is `total` in milliseconds (as ky's
+ * `timeout` is): `timeout: 60` is 60 ms, not aiohttp's 60 seconds.
+ *
+ * @example
+ * ```ts
+ * const session = new ClientSession({ timeout: { total: 30_000, sockRead: 5_000 } });
+ * await session.get(url, { timeout: 10_000 }); // the same as { total: 10_000 }
+ * ```
  */
 export class ClientTimeout implements ClientTimeoutOptions {
   /** The whole operation, body included. Default 300,000 ms (5 minutes). */
@@ -23,17 +34,27 @@ export class ClientTimeout implements ClientTimeoutOptions {
   /** The longest gap between two body chunks. */
   readonly sockRead: number | undefined;
 
-  /** Fields in milliseconds; with no argument, `total` is 300,000 and the others are off. */
-  constructor({ total, connect, sockRead }: ClientTimeoutOptions = { total: 300_000 }) {
+  /** Fields in milliseconds (a number is `total`); with no argument, `total` is 300,000 and the others are off. */
+  constructor(fields: ClientTimeoutOptions | number = { total: 300_000 }) {
+    const { total, connect, sockRead } = fieldsOf(fields);
     this.total = checkField("total", total);
     this.connect = checkField("connect", connect);
     this.sockRead = checkField("sockRead", sockRead);
   }
 
-  /** Accepts a `ClientTimeout` or a plain object of its fields. */
-  static from(value: ClientTimeout | ClientTimeoutOptions): ClientTimeout {
+  /** Accepts a `ClientTimeout`, a plain object of its fields, or a number (`total`). */
+  static from(value: ClientTimeout | ClientTimeoutOptions | number): ClientTimeout {
     return value instanceof ClientTimeout ? value : new ClientTimeout(value);
   }
+}
+
+function fieldsOf(fields: ClientTimeoutOptions | number): ClientTimeoutOptions {
+  if (typeof fields === "number") return { total: fields };
+  if (typeof fields !== "object" || fields === null) {
+    throw new TypeError(`ClientTimeout: expected milliseconds or { total, connect, sockRead }, got ${String(fields)}`);
+  }
+  refuseUnknownOptions(fields, TIMEOUT_FIELDS, () => "ClientTimeout");
+  return fields;
 }
 
 function checkField(name: string, value: number | undefined): number | undefined {

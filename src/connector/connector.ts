@@ -3,6 +3,7 @@
  * (the transport, today a `fetch`) and how many run at once (the limits). A
  * session owns one; several sessions may share one.
  */
+import { keysOf, refuseUnknownOptions } from "../known_options.ts";
 import { Limiter } from "./limits.ts";
 
 /**
@@ -42,6 +43,8 @@ export interface TCPConnectorOptions {
   fetch?: FetchFunction;
 }
 
+const CONNECTOR_OPTIONS = keysOf<TCPConnectorOptions>()(["limit", "limitPerHost", "fetch"]);
+
 // The URL goes as text: Deno and Bun take a string in faster than a URL object.
 const globalFetch: FetchFunction = (input, init) => globalThis.fetch(input.href, init);
 
@@ -70,6 +73,7 @@ export class TCPConnector {
 
   /** A new connector; see {@link TCPConnectorOptions}. */
   constructor(options: TCPConnectorOptions = {}) {
+    refuseUnknownOptions(options, CONNECTOR_OPTIONS, () => "new TCPConnector()");
     this.limit = options.limit ?? 100;
     this.limitPerHost = options.limitPerHost ?? 0;
     this.#limiter = new Limiter(this.limit, this.limitPerHost);

@@ -5,7 +5,9 @@
  */
 import type { TCPConnector } from "../connector/connector.ts";
 import { type AbstractCookieJar, checkedCookies, type CookiePair } from "../cookie_jar.ts";
-import { describeRequest } from "../errors/describe.ts";
+import { describeRequest, redactUrl } from "../errors/describe.ts";
+import { refuseUnknownOptions } from "../known_options.ts";
+import { REQUEST_OPTIONS } from "../option_names.ts";
 import type { BeforeRedirect, RaiseForStatus, RequestOptions } from "../options.ts";
 import { type PreparedRequest, prepareRequest, type RequestDefaults } from "../request/prepare.ts";
 import type { BodySource, DownloadProgress } from "../response/body_source.ts";
@@ -52,8 +54,9 @@ export interface RequestContext extends HopContext {
 
 /** Resolves a request against its session. Throws every input error before any timer starts. */
 export function resolveRequest(session: SessionDefaults, method: string, url: string | URL, options: RequestOptions): RequestContext {
+  refuseUnknownOptions(options, REQUEST_OPTIONS, () => describeRequest(String(method).toUpperCase(), redactUrl(String(url))));
   const first = prepareRequest(session, method, url, options);
-  const timeout = options.timeout ? ClientTimeout.from(options.timeout) : session.timeout;
+  const timeout = options.timeout === undefined ? session.timeout : ClientTimeout.from(options.timeout);
   const label = () => describeRequest(first.method, first.url);
   // Before the Deadline, whose timers would otherwise start for a request that is refused.
   const cookies = options.cookies && checkedCookies(options.cookies, label);

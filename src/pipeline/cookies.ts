@@ -13,7 +13,7 @@ import type { ClientResponse } from "../response/response.ts";
  * checked once when the request was resolved.
  */
 export function cookieHeader(jar: AbstractCookieJar, url: URL, own: readonly CookiePair[] | undefined): string | undefined {
-  const pairs: CookiePair[] = Object.entries(jar.filterCookies(url));
+  const pairs: CookiePair[] = Object.values(jar.filterCookies(url)).map(({ name, value }) => [name, value]);
   if (own) pairs.push(...own);
   return pairs.length ? pairs.map(([name, value]) => `${name}=${value}`).join("; ") : undefined;
 }

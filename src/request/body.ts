@@ -64,6 +64,12 @@ export function encodeJson(value: unknown, serialize: (value: unknown) => string
   return { body: text, contentType: "application/json", replayable: true, size: undefined };
 }
 
+/** Form fields name their values `data` in messages, with the way to upload a file (aiohttp's `data={"file": f}`). */
+const FORM_FIELDS = {
+  name: "data",
+  hint: '; to upload a file, send FormData: form.append("file", new Blob([bytes]), "name.txt"), then { data: form }',
+};
+
 /** Encodes `data` by its type (see {@link RequestData}). */
 export function encodeData(data: RequestData): EncodedBody {
   if (typeof data === "string") {
@@ -84,7 +90,7 @@ export function encodeData(data: RequestData): EncodedBody {
     return { body: toUploadStream(data), contentType: "application/octet-stream", replayable: false, size: undefined };
   }
   if (typeof data === "object" && data !== null) {
-    const form = encodeParams(data as FormFields);
+    const form = encodeParams(data as FormFields, FORM_FIELDS);
     return { body: form, contentType: "application/x-www-form-urlencoded", replayable: true, size: undefined };
   }
   throw new TypeError(`data must be form fields, a string, bytes, a Blob, FormData or a stream, got ${data === null ? "null" : typeof data}`);

@@ -15,7 +15,15 @@ export type Params =
   | URLSearchParams
   | string;
 
-function stringify(key: string, value: unknown): string | undefined {
+/** What the values belong to, for messages: `params`, or `data` (form fields) with a hint. */
+interface FieldsOf {
+  readonly name: string;
+  readonly hint: string;
+}
+
+const PARAMS: FieldsOf = { name: "params", hint: "" };
+
+function stringify(key: string, value: unknown, of: FieldsOf): string | undefined {
   switch (typeof value) {
     case "undefined":
       return undefined;
@@ -27,7 +35,7 @@ function stringify(key: string, value: unknown): string | undefined {
       return String(value);
     default: {
       const shown = value === null ? "null" : typeof value;
-      throw new TypeError(`params: the value of ${JSON.stringify(key)} is ${shown}; use a string, number, bigint or boolean`);
+      throw new TypeError(`${of.name}: the value of ${JSON.stringify(key)} is ${shown}; use a string, number, bigint or boolean${of.hint}`);
     }
   }
 }
@@ -48,15 +56,18 @@ function* pairsOf(params: Exclude<Params, string>): Generator<[string, unknown]>
   }
 }
 
-/** The params as a query string (no leading `?`), UTF-8 and form-encoded (space → `+`). */
-export function encodeParams(params: Params): string {
+/**
+ * The params as a query string (no leading `?`), UTF-8 and form-encoded
+ * (space → `+`). `of` names them in messages: form fields in `data` too.
+ */
+export function encodeParams(params: Params, of: FieldsOf = PARAMS): string {
   if (typeof params === "string") return params.replace(/^\?/, "");
   if (typeof params !== "object" || params === null) {
     throw new TypeError(`params must be an object, pairs, URLSearchParams or a string, got ${params === null ? "null" : typeof params}`);
   }
   const search = new URLSearchParams();
   for (const [key, value] of pairsOf(params)) {
-    const text = stringify(key, value);
+    const text = stringify(key, value, of);
     if (text !== undefined) search.append(key, text);
   }
   return search.toString();
