@@ -1,6 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { ClientResponseError, ClientSession, ContentTypeError } from "../mod.ts";
+import { ClientResponseError, ClientSession, ContentTypeError, JSONDecodeError } from "../mod.ts";
+import { inspect } from "node:util";
 import { seededBytes, startServer } from "./server/mod.ts";
 
 const server = await startServer();
@@ -127,7 +128,8 @@ test("raiseForStatus(): ClientResponseError with status, message, headers, reque
     assert.equal(err.requestInfo.method, "GET");
     assert.equal(err.requestInfo.headers.get("x-probe"), "1");
     assert.deepEqual(err.history, []);
-    assert.match(err.message, /^409, message="Conflict", GET http:\/\/127\.0\.0\.1:\d+\/status\/409$/);
+    assert.match(err.message, /^GET http:\/\/127\.0\.0\.1:\d+\/status\/409: 409, message="Conflict"$/);
+    assert.equal(err.reason, "Conflict");
     return true;
   });
   assert.equal(await resp.text(), "status 409");
@@ -162,4 +164,37 @@ test("release() and await using free the response; HEAD and 204 have no body", a
   assert.equal((await head.read()).length, 0);
   const noContent = await session.get("status/204");
   assert.equal(await noContent.text(), "");
+});
+
+test("a response prints as aiohttp's does, user info hidden: String(), console.log and inspect alike", async () => {
+  const resp = await session.get("status/404");
+  assert.match(String(resp), /^<ClientResponse\(http:\/\/127\.0\.0\.1:\d+\/status\/404\) \[404 Not Found\]>$/);
+  assert.equal(inspect(resp), String(resp));
+  await resp.release();
+  const withUser = await session.get(`${server.url.replace("//", "//user:secret@")}/get`);
+  assert.doesNotMatch(`${withUser} ${inspect(withUser)}`, /secret/);
+  await withUser.release();
+});
+
+test("reason is the status's registered phrase on every runtime, whatever the server sent", async () => {
+  const custom = await session.get("status/200", { params: { reason: "Fine Thanks" } });
+  assert.equal(custom.reason, "OK");
+  await custom.release();
+  for (const [status, reason] of [[418, "I'm a teapot"], [422, "Unprocessable Content"], [599, ""]] as const) {
+    const resp = await session.get(`status/${status}`);
+    assert.equal(resp.reason, reason, `status ${status}`);
+    await resp.release();
+  }
+});
+
+test("json() of a body that is not JSON throws JSONDecodeError naming the request; the text stays readable", async () => {
+  const resp = await session.get("body", { params: { type: "application/json", text: "{not json" } });
+  await assert.rejects(resp.json(), (err: Error) => {
+    assert.ok(err instanceof JSONDecodeError && err instanceof ClientResponseError);
+    assert.match(err.message, /^GET http:\/\/127\.0\.0\.1:\d+\/body\?\S+: 200, message="the body is not valid JSON: .+"$/);
+    assert.ok(err.cause instanceof SyntaxError);
+    assert.equal(err.status, 200);
+    return true;
+  });
+  assert.equal(await resp.text(), "{not json");
 });

@@ -10,7 +10,9 @@ export interface ResponseErrorInit {
   history?: readonly unknown[];
   /** The HTTP status code. */
   status: number;
-  /** The status text (reason phrase), or a description of the problem. */
+  /** The status's reason phrase (`ClientResponse.reason`); `message` by default. */
+  reason?: string;
+  /** The status text (reason phrase), or a description of the problem (aiohttp's `message`). */
   message: string;
   /** The response's headers. */
   headers?: Headers;
@@ -29,18 +31,24 @@ export class ClientResponseError extends ClientError {
   readonly history: readonly unknown[];
   /** The HTTP status code. */
   readonly status: number;
+  /** The status's reason phrase, as `response.reason` (`"Not Found"`). */
+  readonly reason: string;
   /** The response headers. */
   readonly headers: Headers;
 
-  /** The message is `STATUS, message="…", METHOD url`, as in aiohttp. */
+  /**
+   * The message is `METHOD url: STATUS, message="…"`: the request first, as
+   * in every aiofetch error, then aiohttp's `status, message`.
+   */
   constructor(init: ResponseErrorInit) {
     const { requestInfo, status, message } = init;
-    super(`${status}, message=${JSON.stringify(message)}, ${describeRequest(requestInfo.method, requestInfo.url)}`, {
+    super(`${describeRequest(requestInfo.method, requestInfo.url)}: ${status}, message=${JSON.stringify(message)}`, {
       cause: init.cause,
     });
     this.#requestInfo = requestInfo;
     this.history = init.history ?? [];
     this.status = status;
+    this.reason = init.reason ?? message;
     this.headers = init.headers ?? new Headers();
   }
 
@@ -52,6 +60,13 @@ export class ClientResponseError extends ClientError {
 
 /** `response.json()` found a content type that is not JSON. */
 export class ContentTypeError extends ClientResponseError {}
+
+/**
+ * `response.json()` got a body that does not parse (Python's
+ * `json.JSONDecodeError`, which aiohttp lets through); `cause` holds the
+ * parser's own error, and the body's text stays readable with `text()`.
+ */
+export class JSONDecodeError extends ClientResponseError {}
 
 /** A redirect chain longer than `maxRedirects`; `history` holds the responses so far. */
 export class TooManyRedirects extends ClientResponseError {}

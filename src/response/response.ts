@@ -2,10 +2,12 @@ import { BodySource } from "./body_source.ts";
 import type { BodyObserver } from "../streams.ts";
 import { type ContentType, isJsonMimeType, parseContentType } from "./content_type.ts";
 import { contentLengthOf, type HeaderRecord, headersInit } from "../headers.ts";
-import { ClientResponseError, ContentTypeError, type ResponseErrorInit } from "../errors/response.ts";
-import { describeRequest } from "../errors/describe.ts";
+import { ClientResponseError, ContentTypeError, JSONDecodeError, type ResponseErrorInit } from "../errors/response.ts";
+import { describeRequest, redactUrl } from "../errors/describe.ts";
+import { DENO_INSPECT, NODE_INSPECT } from "../runtime/inspect.ts";
 import type { RequestInfo } from "../errors/request_info.ts";
 import { encodedBody } from "./decoding.ts";
+import { reasonPhrase } from "./reasons.ts";
 import { StreamReader } from "./stream_reader.ts";
 import type { Deadline } from "../timeout.ts";
 import { type CookieInfo, parseSetCookies } from "../cookie_jar.ts";
@@ -47,7 +49,7 @@ export interface JsonOptions {
 
 /** What a {@link ClientResponseError} about `response` carries; `history` defaults to the response's own. */
 export function responseErrorInit(response: ClientResponse, message: string, history = response.history): ResponseErrorInit {
-  return { requestInfo: response.requestInfo, history, status: response.status, message, headers: response.headers };
+  return { requestInfo: response.requestInfo, history, status: response.status, reason: response.reason, message, headers: response.headers };
 }
 
 /** A copy of `url` without its fragment, as `response.url` shows it. */
@@ -69,7 +71,11 @@ const NO_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 export class ClientResponse {
   /** The HTTP status code. */
   readonly status: number;
-  /** The status text (reason phrase) the server sent. */
+  /**
+   * The status's reason phrase as RFC 9110 names it (`"Not Found"`), the same
+   * on every runtime; `""` for an unregistered status. Not the phrase the
+   * server sent: Deno's fetch does not expose it, and HTTP/2 has none.
+   */
   readonly reason: string;
   /** The request method, upper case. */
   readonly method: string;
@@ -91,7 +97,7 @@ export class ClientResponse {
   #contentType: ContentType | undefined;
   #consumer: "buffer" | "stream" | "content" | undefined;
   #bytes: Promise<Uint8Array> | undefined;
-  #stream: ReadableStream<Uint8Array> | undefined;
+  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
   #content: StreamReader | undefined;
 
   /**
@@ -101,7 +107,7 @@ export class ClientResponse {
   constructor(raw: Response, init: ClientResponseInit) {
     this.raw = raw;
     this.status = raw.status;
-    this.reason = raw.statusText;
+    this.reason = reasonPhrase(raw.status);
     this.#sent = init.sent;
     this.method = init.sent.method;
     const hasBody = this.method !== "HEAD" && !NO_BODY_STATUSES.has(this.status);
@@ -226,23 +232,35 @@ export class ClientResponse {
     if (contentType !== null && !this.#contentTypeMatches(contentType)) {
       throw new ContentTypeError(responseErrorInit(this, `Attempt to decode JSON with unexpected mimetype: ${this.contentType}`));
     }
-    return (text.trim() === "" ? null : loads(text)) as T;
+    if (text.trim() === "") return null as T;
+    try {
+      return loads(text) as T;
+    } catch (err) {
+      throw new JSONDecodeError({ ...responseErrorInit(this, `the body is not valid JSON: ${(err as Error)?.message ?? String(err)}`), cause: err });
+    }
   }
 
   /**
    * The body as a standard ReadableStream, for `pipeTo`/`pipeThrough`. The same
    * stream on every access; it cannot be combined with `read()`/`text()`/`json()`.
+   * Its chunks are typed `Uint8Array<ArrayBuffer>` (never a shared buffer), so
+   * `resp.body.pipeThrough(new TextDecoderStream())` type-checks.
+   *
+   * @example
+   * ```ts
+   * for await (const text of resp.body.pipeThrough(new TextDecoderStream())) console.log(text);
+   * ```
    */
-  get body(): ReadableStream<Uint8Array> {
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
     if (this.#stream) return this.#stream;
     if (this.#consumer && this.#consumer !== "stream") throw this.#usedError("body");
     this.#consumer = "stream";
     const source = this.#source;
     source.claim();
-    return (this.#stream = new ReadableStream<Uint8Array>({
+    return (this.#stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
       async pull(controller) {
         const chunk = await source.next();
-        if (chunk) controller.enqueue(chunk);
+        if (chunk) controller.enqueue(chunk as Uint8Array<ArrayBuffer>);
         else controller.close();
       },
       cancel: (reason) => source.cancel(reason),
@@ -276,6 +294,21 @@ export class ClientResponse {
   release(): Promise<void> {
     if (this.#bytes && !this.#source.finished) return this.#bytes.then(() => {}, () => {});
     return this.#source.cancel();
+  }
+
+  /** `<ClientResponse(url) [200 OK]>`, as aiohttp prints a response; `console.log` shows the same. */
+  toString(): string {
+    return `<ClientResponse(${redactUrl(this.url)}) [${this.status} ${this.reason}]>`;
+  }
+
+  /** What `console.log` and `util.inspect` print on Node and Bun. @ignore */
+  [NODE_INSPECT](): string {
+    return this.toString();
+  }
+
+  /** What `console.log` and `Deno.inspect` print on Deno. @ignore */
+  [DENO_INSPECT](): string {
+    return this.toString();
   }
 
   /** `await using resp = …` releases the response at the end of the block. */

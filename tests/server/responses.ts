@@ -1,5 +1,5 @@
 /**
- * Responses shaped by the request: `/status/N`, headers from the query
+ * Responses shaped by the request: `/status/N` (`?reason=` for a phrase of its own), headers from the query
  * (`/response-headers`), a body of a given type (`/body`) or charset
  * (`/html`), N JSON lines (`/stream/N`), and the size and SHA-256 of what
  * was uploaded (`/hash`).
@@ -10,7 +10,8 @@ import { type Route, sendJson } from "./route.ts";
 export const responseRoutes: Route[] = [
   [/^\/status\/(\d+)$/, (_req, res, url) => {
     const status = Number(url.pathname.split("/")[2]);
-    res.writeHead(status, { "content-type": "text/plain" });
+    // `?reason=` sends a reason phrase of its own.
+    res.writeHead(status, url.searchParams.get("reason") ?? undefined, { "content-type": "text/plain" });
     res.end(status === 204 || status === 304 ? undefined : `status ${status}`);
   }],
   [/^\/stream\/(\d+)$/, (req, res, url) => {
