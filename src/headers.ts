@@ -1,7 +1,11 @@
 import { VERSION } from "./version.ts";
 
-/** Headers in any form `new Headers()` accepts; `undefined` values are skipped. */
-export type HeadersLike = HeadersInit | Record<string, string | undefined>;
+/**
+ * Headers in any form `new Headers()` accepts; `undefined` values are skipped.
+ * The DOM's `HeadersInit` plus those `undefined` values, spelled out so the
+ * declarations compile without the DOM lib (with `@types/node` alone).
+ */
+export type HeadersLike = Headers | Array<[string, string]> | Record<string, string | undefined>;
 
 /** The headers every request gets unless skipped (`skipAutoHeaders`). */
 export const AUTO_HEADERS: ReadonlyArray<readonly [string, string]> = [
@@ -37,7 +41,7 @@ export function headerRecord(): HeaderRecord {
  * `__proto__` goes as pairs: Node copies records into plain objects, where
  * that key would vanish.
  */
-export function headersInit(headers: HeaderRecord): HeadersInit {
+export function headersInit(headers: HeaderRecord): Array<[string, string]> | HeaderRecord {
   return "__proto__" in headers ? Object.entries(headers) : headers;
 }
 

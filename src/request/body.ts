@@ -24,10 +24,16 @@ export type RequestData =
   | FormData
   | StreamingBody;
 
+/**
+ * What fetch takes as `body` (`BodyInit`), named through `RequestInit`, which
+ * the DOM lib, Deno and `@types/node` all declare, where `BodyInit` is the DOM's.
+ */
+export type FetchBody = NonNullable<RequestInit["body"]>;
+
 /** A body ready for `fetch`, with the content type it implies. */
 export interface EncodedBody {
   /** The value passed to fetch as `body`. */
-  body: BodyInit;
+  body: FetchBody;
   /** The implied Content-Type, unless the user set one (FormData: fetch sets it with the boundary). */
   contentType: string | undefined;
   /** False for one-shot streams: a 307/308 redirect cannot send them again. */

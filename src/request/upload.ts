@@ -4,7 +4,7 @@
  * bytes are counted as fetch pulls them: the runtime pulls as it writes, so
  * the count follows the socket to within its buffers.
  */
-import type { EncodedBody } from "./body.ts";
+import type { EncodedBody, FetchBody } from "./body.ts";
 import { contentLengthOf, type HeaderRecord } from "../headers.ts";
 import { type BodyObserver, bytesOf, isReadableStreamLike } from "../streams.ts";
 
@@ -23,7 +23,7 @@ export interface UploadProgress {
 /** What one hop gives fetch as its body. */
 export interface HopBody {
   /** fetch's `body`. */
-  body: BodyInit | null;
+  body: FetchBody | null;
   /** Set for streams, which Node's fetch (and the spec) require it for. */
   duplex?: "half";
 }
@@ -49,7 +49,7 @@ function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * through the runtime's own encoder (`new Response(value)`), which streams a
  * Blob's bytes and gives FormData its multipart boundary.
  */
-function streamOf(value: BodyInit, headers: HeaderRecord): { stream: ReadableStream<Uint8Array>; total: number | undefined } {
+function streamOf(value: FetchBody, headers: HeaderRecord): { stream: ReadableStream<Uint8Array>; total: number | undefined } {
   if (isReadableStreamLike(value)) return { stream: value, total: contentLengthOf(headers["content-length"]) };
   if (typeof value === "string" || ArrayBuffer.isView(value)) {
     const bytes = typeof value === "string" ? encoder.encode(value) : bytesOf(value);
