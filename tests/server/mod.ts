@@ -14,9 +14,11 @@ import { echoRoutes } from "./echo.ts";
 import { encodingRoutes } from "./encodings.ts";
 import { faultRoutes } from "./faults.ts";
 import { fileRoutes } from "./files.ts";
+import { loginRoutes } from "./login.ts";
 import { redirectRoutes } from "./redirects.ts";
 import { responseRoutes } from "./responses.ts";
 import { retryRoutes } from "./retries.ts";
+import { standInRoutes } from "./stand_ins.ts";
 import { type Route, serve } from "./route.ts";
 
 export type { Echo } from "./echo.ts";
@@ -37,7 +39,7 @@ export interface TestServer {
 /** Every endpoint; the patterns are anchored and match disjoint paths. */
 const routes: Route[] = [
   ...echoRoutes, ...encodingRoutes, ...responseRoutes, ...redirectRoutes, ...cookieRoutes, ...authRoutes, ...digestRoutes, ...faultRoutes, ...fileRoutes,
-  ...retryRoutes,
+  ...retryRoutes, ...loginRoutes, ...standInRoutes,
 ];
 
 /** Starts a server on 127.0.0.1 and a random port. */
