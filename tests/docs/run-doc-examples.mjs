@@ -42,7 +42,7 @@ import { basename, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { pool, root, runChild, selectRuntimes, tsc } from "./runtimes.mjs";
 
-const FILES = ["README.md"];
+const FILES = ["README.md", "README.zh-CN.md"];
 const RUN_LIMIT_MS = 60_000;
 const work = join(root, ".build", "doc-examples");
 const sources = join(work, "src");
