@@ -10,10 +10,17 @@
  * internet is needed. The process exits by itself once the session and the
  * server are closed, which doubles as a check that nothing leaks.
  */
-import { lookup } from "node:dns/promises";
 import process from "node:process";
 import { type ClientResponse, ClientSession, type CookieInfo } from "../mod.ts";
-import { DEMO_USER, type Item, type ItemsPage, type ServerStats, SESSION_COOKIE, startDemoServer } from "./demo_server.ts";
+import {
+  DEMO_USER,
+  type Item,
+  type ItemsPage,
+  loopbackAddressesOfLocalhost,
+  type ServerStats,
+  SESSION_COOKIE,
+  startDemoServer,
+} from "./demo_server.ts";
 
 const PAGE_COUNT = 300;
 const CONCURRENCY = 16;
@@ -49,23 +56,6 @@ function explain(err: unknown): string {
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join("\n  caused by ");
-}
-
-/**
- * The loopback addresses `localhost` resolves to. The session talks to
- * `http://localhost:PORT` rather than `127.0.0.1` because aiofetch's CookieJar,
- * like aiohttp's, refuses cookies from IP-address hosts (unless
- * `new CookieJar({ unsafe: true })`). Some systems resolve localhost to ::1 as
- * well as (or instead of) 127.0.0.1, so the server listens on each address.
- */
-async function loopbackAddressesOfLocalhost(): Promise<string[]> {
-  const found = await lookup("localhost", { all: true });
-  const loopbacks = [...new Set(found.map((entry) => entry.address))].filter((address) => address === "127.0.0.1" || address === "::1");
-  check(
-    loopbacks.length > 0,
-    `localhost resolves to ${found.map((entry) => entry.address).join(", ") || "nothing"}, not to a loopback address`,
-  );
-  return loopbacks;
 }
 
 // ---------------------------------------------------------------- 1. the crawl

@@ -1,12 +1,15 @@
 /**
  * The local "site" the demo talks to, on node:http so that Node, Deno and Bun
  * can all run it: ~300 interlinked HTML pages, a form login guarded by a
- * session cookie, and a small JSON API. Nothing here touches the network
+ * session cookie, a small JSON API, and the httpbin-style endpoints of
+ * httpbin_routes.ts that the topic examples use. Nothing here touches the network
  * beyond the loopback addresses it is told to listen on.
  */
-import { Buffer } from "node:buffer";
 import { randomUUID } from "node:crypto";
+import { lookup } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { answerHttpbin } from "./httpbin_routes.ts";
+import { readBody, send, sendJson } from "./replies.ts";
 
 /** The one account the login form accepts. */
 export const DEMO_USER = { username: "ada", password: "correct horse battery staple" } as const;
@@ -99,21 +102,6 @@ function itemsPage(page: number): ItemsPage {
 
 // ---------------------------------------------------------------- plumbing
 
-function send(res: ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body), ...extra });
-  res.end(body);
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, "application/json; charset=utf-8", JSON.stringify(value));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function cookieValue(req: IncomingMessage, name: string): string | undefined {
   for (const pair of (req.headers.cookie ?? "").split(";")) {
     const [key, ...rest] = pair.trim().split("=");
@@ -153,6 +141,22 @@ function shutDown(server: Server): Promise<void> {
 
 // ---------------------------------------------------------------- the server
 
+/**
+ * The loopback addresses `localhost` resolves to, to listen on. Clients talk
+ * to `http://localhost:PORT` rather than `127.0.0.1` because aiofetch's
+ * CookieJar, like aiohttp's, refuses cookies from IP-address hosts (unless
+ * `new CookieJar({ unsafe: true })`). Some systems resolve localhost to ::1 as
+ * well as (or instead of) 127.0.0.1, so the server listens on each address.
+ */
+export async function loopbackAddressesOfLocalhost(): Promise<string[]> {
+  const found = await lookup("localhost", { all: true });
+  const loopbacks = [...new Set(found.map((entry) => entry.address))].filter((address) => address === "127.0.0.1" || address === "::1");
+  if (!loopbacks.length) {
+    throw new Error(`localhost resolves to ${found.map((entry) => entry.address).join(", ") || "nothing"}, not to a loopback address`);
+  }
+  return loopbacks;
+}
+
 /** Starts the site on every address in `options.addresses`, all on one random port. */
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   const { pageCount, addresses, pageDelayMs = 0 } = options;
@@ -172,7 +176,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     }
     if (req.method === "POST" && url.pathname === "/login") {
       requireContentType(req, "application/x-www-form-urlencoded");
-      const form = new URLSearchParams(await readBody(req));
+      const form = new URLSearchParams((await readBody(req)).toString("utf8"));
       if (form.get("username") !== DEMO_USER.username || form.get("password") !== DEMO_USER.password) {
         throw new HttpError(401, "wrong username or password");
       }
@@ -198,10 +202,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     }
     if (req.method === "POST" && url.pathname === "/api/items") {
       requireContentType(req, "application/json");
-      const body: unknown = JSON.parse(await readBody(req));
+      const body: unknown = JSON.parse((await readBody(req)).toString("utf8"));
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw new HttpError(400, "expected a JSON object");
       return sendJson(res, 201, { ...body, id: nextItemId++ });
     }
+    if (await answerHttpbin(req, res, url)) return;
     throw new HttpError(404, `nothing at ${req.method} ${url.pathname}`);
   }
 
