@@ -4,13 +4,13 @@
  * makes of it), Deno and Bun (the TypeScript), failing on any non-zero exit
  * or a run longer than 60 s. One demo server (examples/demo_server.ts) is
  * started here for all of them; its URL goes to each run in
- * AIOFETCH_EXAMPLE_SERVER (see examples/example_server.ts). Files named
- * `*_server.ts` or `*_routes.ts` are the servers, not examples. Each run
- * starts in a scratch directory of its own.
+ * AIOFETCH_EXAMPLE_SERVER (see examples/example_server.ts). A file that
+ * exports something is a part of the servers, not an example: examples are
+ * programs and export nothing. Each run starts in a scratch directory of its own.
  *
  * Usage: node tests/docs/run-examples.mjs [--only node,node18,deno,bun] [--verbose] [name.ts …]
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -21,7 +21,10 @@ const RUN_LIMIT_MS = 60_000;
 const ARGS = { "download_progress.ts": ["--mib", "16"] };
 
 async function examples(names) {
-  const all = (await readdir(join(root, "examples"))).filter((file) => file.endsWith(".ts") && !/_(server|routes)\.ts$/.test(file)).sort();
+  const all = [];
+  for (const file of (await readdir(join(root, "examples"))).sort()) {
+    if (file.endsWith(".ts") && !/^export\b/m.test(await readFile(join(root, "examples", file), "utf8"))) all.push(file);
+  }
   const unknown = names.filter((name) => !all.includes(name));
   if (unknown.length) throw new Error(`no example ${unknown.join(", ")} in examples/`);
   return all.filter((file) => !names.length || names.includes(file));
