@@ -18,7 +18,6 @@ import * as fs from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { ClientSession } from "../mod.ts";
 import { exampleServer } from "./example_server.ts";
 
@@ -60,9 +59,7 @@ try {
   console.log("multipart", files.files, files.form);
   assert.equal(files.files.file?.size, csv.length);
   assert.equal(files.files.file?.type, "text/csv");
-  // On Bun, FormData's entries give a file read from disk the file's path as its name, and aiofetch,
-  // which copies the entries to name unnamed Blobs, sends that path instead of "report.csv".
-  if (!process.versions.bun) assert.equal(files.files.file?.filename, "report.csv");
+  assert.equal(files.files.file?.filename, "report.csv");
 
   const streamed = await session.post("anything", {
     data: fs.createReadStream(path), // a Node stream, a ReadableStream or an async generator: sent chunked

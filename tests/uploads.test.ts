@@ -1,6 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -140,6 +141,23 @@ test("upload progress: a Blob reports its size as total", async () => {
   const resp = await session.post("hash", { data: new Blob([bytes]), onUploadProgress });
   assert.deepEqual(await resp.json(), { bytes: bytes.byteLength, sha256: sha256(bytes) });
   assert.deepEqual(reports.at(-1), { loaded: 700_000, total: 700_000 });
+});
+
+test("a file part keeps the name given to append(), also for a blob of fs.openAsBlob where the runtime has it", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "aiofetch-upload-"));
+  try {
+    const path = join(dir, "on-disk-name.csv");
+    await writeFile(path, "a,b\n1,2\n");
+    const openAsBlob = (fs as { openAsBlob?: (path: string, options?: { type?: string }) => Promise<Blob> }).openAsBlob;
+    const blob = openAsBlob ? await openAsBlob(path, { type: "text/csv" }) : new Blob(["a,b\n1,2\n"], { type: "text/csv" });
+    const form = new FormData();
+    form.append("file", blob, "report.csv");
+    const echo = (await (await session.post("post", { data: form })).json()) as Echo;
+    assert.equal(echo.files.file!.filename, "report.csv");
+    assert.equal(echo.files.file!.content, "a,b\n1,2\n");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("upload progress: FormData with a large Blob, streamed by the runtime's encoder", async () => {

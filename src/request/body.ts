@@ -52,9 +52,15 @@ function isFormData(value: unknown): value is FormData {
 
 /**
  * Copies FormData so every file part has a file name: an unnamed Blob is sent
- * as `blob` (the spec's name; Bun would otherwise send `filename=""`).
+ * as `blob` (the spec's name; Bun would otherwise send `filename=""`). A form
+ * whose files all have names goes as it is: on Bun, a blob of
+ * `fs.openAsBlob(path)` reads back with its path as its name whatever name
+ * `append()` gave it, so a copy would send the local path.
  */
 function nameFileParts(form: FormData): FormData {
+  let unnamed = false;
+  for (const [, value] of form.entries()) unnamed ||= typeof value !== "string" && !(value as File).name;
+  if (!unnamed) return form;
   const named = new FormData();
   for (const [key, value] of form.entries()) {
     if (typeof value === "string") named.append(key, value);
