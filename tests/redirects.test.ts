@@ -114,6 +114,7 @@ test("a loop is a TooManyRedirects carrying the history", async () => {
     assert.ok(err instanceof ClientResponseError);
     assert.equal(err.status, 302);
     assert.equal(err.history.length, 5, "the four followed and the one refused");
+    assert.deepEqual(err.history.map((hop) => `${hop.status} ${hop.url.pathname} → ${hop.headers.get("location")}`), Array(5).fill("302 /loop → /loop"));
     assert.match(err.message, /Too many redirects \(maxRedirects = 4\)/);
     return true;
   });

@@ -1,6 +1,14 @@
 export { ClientError, type ClientErrorOptions } from "./client_error.ts";
 export { type RequestInfo } from "./request_info.ts";
-export { ClientResponseError, ContentTypeError, DigestAuthError, JSONDecodeError, type ResponseErrorInit, TooManyRedirects } from "./response.ts";
+export {
+  ClientResponseError,
+  ContentTypeError,
+  DigestAuthError,
+  JSONDecodeError,
+  type RedirectResponse,
+  type ResponseErrorInit,
+  TooManyRedirects,
+} from "./response.ts";
 export {
   ClientConnectionError,
   ClientConnectorDNSError,

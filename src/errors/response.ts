@@ -2,12 +2,30 @@ import { ClientError } from "./client_error.ts";
 import { describeRequest } from "./describe.ts";
 import type { RequestInfo } from "./request_info.ts";
 
+/**
+ * A redirect response in an error's `history`, by what it tells: each is a
+ * `ClientResponse` (typed here by its fields, since the response module
+ * depends on this one).
+ */
+export interface RedirectResponse {
+  /** The redirect's status, such as 302. */
+  readonly status: number;
+  /** Its reason phrase. */
+  readonly reason: string;
+  /** The method of the hop it answered. */
+  readonly method: string;
+  /** The URL of the hop it answered. */
+  readonly url: URL;
+  /** Its headers, `Location` among them. */
+  readonly headers: Headers;
+}
+
 /** The response facts a {@link ClientResponseError} carries. */
 export interface ResponseErrorInit {
   /** The request that got this response. */
   requestInfo: RequestInfo;
   /** The redirect responses that came before it, oldest first. */
-  history?: readonly unknown[];
+  history?: readonly RedirectResponse[];
   /** The HTTP status code. */
   status: number;
   /** The status's reason phrase (`ClientResponse.reason`); `message` by default. */
@@ -28,7 +46,7 @@ export class ClientResponseError extends ClientError {
   // Private, with a getter, so that printing or serializing the error never shows the headers sent (auth, cookies).
   readonly #requestInfo: RequestInfo;
   /** The redirect responses before this one, oldest first. */
-  readonly history: readonly unknown[];
+  readonly history: readonly RedirectResponse[];
   /** The HTTP status code. */
   readonly status: number;
   /** The status's reason phrase, as `response.reason` (`"Not Found"`). */
