@@ -77,7 +77,7 @@ test("form fields that are not text point to FormData for a file upload", async 
   const file = new ReadableStream();
   await assert.rejects(session.post(`${server.url}/post`, { data: loose({ file }) }), (err: Error) => {
     assert.ok(err instanceof TypeError);
-    assert.match(err.message, /^data: the value of "file" is object; use a string, number, bigint or boolean; to upload a file, send FormData: /);
+    assert.match(err.message, /^POST http:\/\/127\.0\.0\.1:\d+\/post: data: the value of "file" is object; use a string, number, bigint or boolean; to upload a file, send FormData: /);
     return true;
   });
 });

@@ -47,10 +47,10 @@ test("params: special characters are encoded inside values", async () => {
 });
 
 for (const [label, value] of [["null", null], ["an object", { nested: 1 }], ["a symbol", Symbol("s")]] as const) {
-  test(`params: ${label} value is a TypeError naming the key`, async () => {
+  test(`params: ${label} value is a TypeError naming the request and the key`, async () => {
     await assert.rejects(session.get("get", { params: { good: "1", bad: value } as never }), (err: unknown) => {
       assert.ok(err instanceof TypeError);
-      assert.match((err as Error).message, /"bad"/);
+      assert.match((err as Error).message, /^GET http:\/\/127\.0\.0\.1:\d+\/get: params: the value of "bad" is /);
       return true;
     });
   });

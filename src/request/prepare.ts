@@ -42,12 +42,22 @@ function takeUrlAuth(url: URL): BasicAuth | undefined {
   return auth;
 }
 
+/** Runs `encode`; a TypeError it throws about the input gets the request's label in front. */
+function naming<T>(label: () => string, encode: () => T): T {
+  try {
+    return encode();
+  } catch (err) {
+    if (err instanceof TypeError) throw new TypeError(`${label()}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 function encodeBody(label: () => string, shape: RequestShape, serialize: (value: unknown) => string): EncodedBody | undefined {
   if (shape.data !== undefined && shape.json !== undefined) {
     throw new TypeError(`${label()}: data and json cannot be used together`);
   }
-  if (shape.json !== undefined) return encodeJson(shape.json, serialize);
-  if (shape.data !== undefined && shape.data !== null) return encodeData(shape.data);
+  if (shape.json !== undefined) return naming(label, () => encodeJson(shape.json, serialize));
+  if (shape.data !== undefined && shape.data !== null) return naming(label, () => encodeData(shape.data!));
   return undefined;
 }
 
@@ -63,7 +73,7 @@ export function prepareRequest(defaults: RequestDefaults, method: string, input:
   // Named in error messages only, so built only when one is thrown.
   const label = () => describeRequest(verb, url);
   const urlAuth = takeUrlAuth(url);
-  appendParams(url, shape.params);
+  naming(label, () => appendParams(url, shape.params));
   if (urlAuth && shape.auth) throw new TypeError(`${label()}: credentials in the URL and the auth option cannot be combined`);
   const headers = mergeHeaders(label, defaults.headers, shape.headers);
   const explicitAuth = shape.auth ?? urlAuth;
