@@ -169,7 +169,7 @@ test("heartbeat: a live server gets a PING per interval and the socket stays ope
   await ws.close();
 });
 
-test("heartbeat: a server that stops answering PINGs is found out; receive() gets ERROR with a ServerTimeoutError, closeCode 1006", async () => {
+test("heartbeat: a server that stops answering PINGs is found out; receive() gets ERROR with a ServerTimeoutError, closeCode 1006", { timeout: 20_000 }, async () => {
   const { ws, id } = await open("/echo", { heartbeat: 300 });
   await ws.sendStr("__freeze");
   const msg = await ws.receive();
@@ -184,7 +184,7 @@ test("heartbeat: a server that stops answering PINGs is found out; receive() get
   assert.ok((await server.log(id))[0]!.frozen, "the server froze");
 });
 
-test("a receive timeout throws ServerTimeoutError and sets closeCode 1006; the socket still delivers later messages", async () => {
+test("a receive timeout throws ServerTimeoutError and sets closeCode 1006; the socket still delivers later messages", { timeout: 20_000 }, async () => {
   const { ws } = await open("/echo", { timeout: new ClientWSTimeout({ wsReceive: 150 }) });
   await assert.rejects(ws.receive(), (err: unknown) => err instanceof ServerTimeoutError && /ClientWSTimeout\.wsReceive/.test(err.message));
   assert.equal(ws.closeCode, 1006);
@@ -273,7 +273,7 @@ test("close() against a frozen server is bounded by wsClose: the connection is d
   assert.equal(ws.closed, true);
 });
 
-test("a server that dies mid-stream: the messages before come, then CLOSED, with closeCode 1006", async () => {
+test("a server that dies mid-stream: the messages before come, then CLOSED, with closeCode 1006", { timeout: 20_000 }, async () => {
   const { ws } = await open("/echo");
   await ws.sendStr("__stream:5");
   await ws.sendStr("__die");

@@ -13,6 +13,7 @@ import {
   ClientResponseError,
   ClientSession,
   ConnectionTimeoutError,
+  CookieJar,
   InvalidURL,
   NonHttpUrlClientError,
   RuntimePermissionError,
@@ -84,6 +85,24 @@ test("cookies: the jar's cookies for the http equivalent go with the handshake, 
   const again = wsId("cookies-again");
   await (await session.wsConnect(`${server.localUrl}/echo`, { params: { id: again } })).close();
   assert.equal((await server.log(again))[0]!.headers.cookie, "token=abc; upgraded=yes; second=2");
+});
+
+test("cookies go by the http(s) equivalent of a ws(s) URL: the jar is asked about http: and https: URLs only", async () => {
+  const seen: string[] = [];
+  class RecordingJar extends CookieJar {
+    override filterCookies(url: string | URL) {
+      seen.push(`filter ${new URL(String(url)).protocol}`);
+      return super.filterCookies(url);
+    }
+    override updateFromSetCookie(lines: readonly string[], url: URL) {
+      seen.push(`store ${url.protocol}`);
+      super.updateFromSetCookie(lines, url);
+    }
+  }
+  await using session = new ClientSession({ cookieJar: new RecordingJar() });
+  await (await session.wsConnect(`${server.localUrl}/setcookie`)).close();
+  await assert.rejects(session.wsConnect("wss://no-such-host.invalid/"));
+  assert.deepEqual(seen, ["filter http:", "store http:", "filter https:"]);
 });
 
 test("auth: sent to the first origin, kept on a same-origin redirect, dropped with the cookies on a cross-origin one", async () => {
