@@ -196,6 +196,7 @@ test("a receive timeout throws ServerTimeoutError and sets closeCode 1006; the s
   const legacy = await open("/echo", { receiveTimeout: 100 });
   await assert.rejects(legacy.ws.receiveBytes(), ServerTimeoutError);
   await assert.rejects(legacy.ws.receive(50), ServerTimeoutError);
+  await assert.rejects(legacy.ws.receiveJson(50), ServerTimeoutError);
   await legacy.ws.close();
 });
 

@@ -174,9 +174,9 @@ export class ClientWebSocketResponse implements AsyncIterable<WSMessage> {
     return message.data;
   }
 
-  /** The next TEXT message parsed with `loads` (`JSON.parse` by default), as aiohttp's `receive_json`. */
-  async receiveJson(options: WSReceiveJsonOptions = {}): Promise<unknown> {
-    const { loads = JSON.parse, ...rest } = options;
+  /** The next TEXT message parsed with `loads` (`JSON.parse` by default), as aiohttp's `receive_json`; a number is the timeout. */
+  async receiveJson(options: WSReceiveJsonOptions | number = {}): Promise<unknown> {
+    const { loads = JSON.parse, ...rest } = typeof options === "number" ? { timeout: options } : options;
     return loads(await this.receiveStr(rest));
   }
 
