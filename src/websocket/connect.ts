@@ -100,7 +100,8 @@ async function handshake(attempt: Attempt, sockets: OpenSockets): Promise<Client
     const cookies = cookieHeader(session.cookieJar, http, undefined);
     if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
     const { answer, release } = await sendHandshake(attempt, url, sent);
-    session.cookieJar.updateFromSetCookie(answer.headers.getSetCookie(), http);
+    const setCookie = answer.kind === "open" ? answer.setCookie : answer.headers.getSetCookie();
+    if (setCookie.length) session.cookieJar.updateFromSetCookie(setCookie, http);
     if (answer.kind === "open") return opened(attempt, sockets, url, answer, release);
     if (answer.kind === "invalid") throw refusal(attempt, url, sent, 101, answer.headers, answer.reason);
     const location = REDIRECT_STATUSES.has(answer.status) ? answer.headers.get("location") : null;
@@ -159,7 +160,7 @@ function opened(attempt: Attempt, sockets: OpenSockets, url: URL, answer: Extrac
     transport: answer.transport,
     settings: attempt.settings,
     url: redactUrl(url),
-    compress: agreedCompression(answer.headers.get("sec-websocket-extensions")),
+    compress: agreedCompression(answer.extensions),
     jsonSerialize: attempt.session.jsonSerialize,
     onGone: (self) => {
       gone = true;
@@ -172,7 +173,7 @@ function opened(attempt: Attempt, sockets: OpenSockets, url: URL, answer: Extrac
 }
 
 /** The window size of the permessage-deflate the server agreed to (15 unless it said), 0 for none. */
-function agreedCompression(extensions: string | null): number {
+function agreedCompression(extensions: string | undefined): number {
   if (!extensions || !/permessage-deflate/i.test(extensions)) return 0;
   const bits = /server_max_window_bits\s*=\s*"?(\d+)/i.exec(extensions);
   return bits ? Number(bits[1]) : 15;

@@ -18,11 +18,17 @@ export interface InboxHooks {
   /** A `receive()` starts or stops waiting: the socket holds the process while one waits. */
   hold(): void;
   letGo(): void;
+  /** The error of a `receive()` that waited `ms` in vain. */
+  timedOut(ms: number): Error;
 }
 
+/** The reader waiting, with what ends its wait early. */
 interface Waiter {
   resolve(message: WSMessage): void;
   reject(reason: unknown): void;
+  timer: TimerHandle | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 /** The messages received and not yet read, and the one reader waiting for the next. */
@@ -53,12 +59,7 @@ export class Inbox {
   /** A message arrived; `size` counts towards the pause. */
   push(message: WSMessage, size = 0): void {
     if (this.#ended) return;
-    const waiter = this.#waiter;
-    if (waiter) {
-      this.#waiter = undefined;
-      waiter.resolve(message);
-      return;
-    }
+    if (this.#waiter) return this.#give(message);
     this.#queue.push(message);
     this.#size += size;
     if (!this.#paused && this.#size > HIGH_WATER) {
@@ -71,10 +72,8 @@ export class Inbox {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    if (this.#head >= this.#queue.length) waiter?.resolve(CLOSED_MESSAGE);
-    else if (waiter) waiter.resolve(this.#take());
+    // A reader waits only on an empty queue.
+    if (this.#waiter) this.#give(CLOSED_MESSAGE);
   }
 
   /** Drops what is unread and ends the inbox (the socket is closed by its user): reading goes on, so the server's CLOSE can come. */
@@ -89,49 +88,50 @@ export class Inbox {
 
   /** Hands `message` to the waiting reader, if any; true if one took it. */
   wake(message: WSMessage): boolean {
-    const waiter = this.#waiter;
-    if (!waiter) return false;
-    this.#waiter = undefined;
-    waiter.resolve(message);
+    if (!this.#waiter) return false;
+    this.#give(message);
     return true;
   }
 
   /**
-   * The next message. With `timeout` (ms), rejects with what `timedOut()`
-   * makes if none comes in time; `signal` rejects with its reason. Throws a
-   * TypeError if a reader already waits.
+   * The next message. With `timeout` (ms), rejects with the hooks'
+   * `timedOut()` if none comes in time; `signal` rejects with its reason.
+   * Rejects with a TypeError if a reader already waits.
    */
-  next(timeout: number | undefined, signal: AbortSignal | undefined, timedOut: () => Error): Promise<WSMessage> {
+  next(timeout: number | undefined, signal: AbortSignal | undefined): Promise<WSMessage> {
     if (this.#waiter) return Promise.reject(new TypeError("receive() is already waiting for a message: only one reader at a time"));
     if (this.#head < this.#queue.length) return Promise.resolve(this.#take());
     if (this.#ended) return Promise.resolve(CLOSED_MESSAGE);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<WSMessage>((resolve, reject) => {
-      let timer: TimerHandle | undefined;
-      const settle = () => {
-        stopTimer(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.#hooks.letGo();
-      };
-      const fail = (reason: unknown) => {
-        if (this.#waiter !== waiter) return;
-        this.#waiter = undefined;
-        settle();
-        reject(reason);
-      };
-      const onAbort = () => fail(signal!.reason);
-      const waiter: Waiter = {
-        resolve: (message) => {
-          settle();
-          resolve(message);
-        },
-        reject: fail,
-      };
-      this.#waiter = waiter;
+      const waiter: Waiter = (this.#waiter = { resolve, reject, timer: undefined, signal, onAbort: undefined });
       this.#hooks.hold();
-      if (timeout !== undefined) timer = startTimer(() => fail(timedOut()), timeout, true);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeout !== undefined) waiter.timer = startTimer(() => this.#fail(waiter, this.#hooks.timedOut(timeout)), timeout, true);
+      if (signal) {
+        waiter.onAbort = () => this.#fail(waiter, signal.reason);
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
     });
+  }
+
+  #give(message: WSMessage): void {
+    const waiter = this.#waiter!;
+    this.#waiter = undefined;
+    this.#settle(waiter);
+    waiter.resolve(message);
+  }
+
+  #fail(waiter: Waiter, reason: unknown): void {
+    if (this.#waiter !== waiter) return;
+    this.#waiter = undefined;
+    this.#settle(waiter);
+    waiter.reject(reason);
+  }
+
+  #settle(waiter: Waiter): void {
+    stopTimer(waiter.timer);
+    if (waiter.onAbort) waiter.signal!.removeEventListener("abort", waiter.onAbort);
+    this.#hooks.letGo();
   }
 
   #take(): WSMessage {

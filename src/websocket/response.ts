@@ -102,6 +102,7 @@ export class ClientWebSocketResponse implements AsyncIterable<WSMessage> {
       resume: () => this.#transport.resume(),
       hold: () => this.#hold(),
       letGo: () => this.#letGo(),
+      timedOut: (ms) => this.#receiveTimedOut(ms),
     });
     const { heartbeat } = init.settings;
     if (heartbeat) {
@@ -150,14 +151,13 @@ export class ClientWebSocketResponse implements AsyncIterable<WSMessage> {
    * One reader at a time: a second `receive()` while one waits throws a TypeError.
    */
   receive(options?: WSReceiveOptions | number): Promise<WSMessage> {
-    let timeout: number | undefined;
-    let signal: AbortSignal | undefined;
+    if (options === undefined) return this.#inbox.next(this.#settings.receiveTimeout, undefined);
     try {
-      ({ timeout, signal } = receiveOptions(options, this.#settings.receiveTimeout, () => `${this.#label}: receive()`));
+      const { timeout, signal } = receiveOptions(options, this.#settings.receiveTimeout, () => `${this.#label}: receive()`);
+      return this.#inbox.next(timeout, signal);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#inbox.next(timeout, signal, () => this.#receiveTimedOut(timeout!));
   }
 
   /** The next message's text; a {@link WSMessageTypeError} if it is not TEXT. */
