@@ -24,10 +24,10 @@ export interface WSTransport {
   readonly bufferedAmount: number;
   /** Starts reporting to `listener`; what came before it is reported first. */
   listen(listener: WSListener): void;
-  /** Resolves once the data is handed to the system (backpressure); rejects if the connection is gone. */
-  send(data: string | Uint8Array, binary: boolean): Promise<void>;
-  ping(data: Uint8Array): Promise<void>;
-  pong(data: Uint8Array): Promise<void>;
+  /** Calls `done` once the data is handed to the system (backpressure), with an error if the connection is gone. */
+  send(data: string | Uint8Array, binary: boolean, done: Callback): void;
+  ping(data: Uint8Array, done: Callback): void;
+  pong(data: Uint8Array, done: Callback): void;
   /** Sends a close frame; the connection is dropped after `closeTimeout` if the server does not close it. */
   close(code: number, reason: string): void;
   /** Drops the connection now, without a close frame. */
@@ -58,7 +58,8 @@ export interface IncomingLike {
   destroy(): void;
 }
 
-type Callback = (err?: Error) => void;
+/** Called once a write is over, with its error if it failed. */
+export type Callback = (err?: Error) => void;
 
 /** The part of `ws`'s WebSocket used here. */
 export interface WsSocket {
@@ -103,8 +104,6 @@ export function socketOf(ws: WsSocket, upgrade: IncomingLike): NodeSocket | unde
 const BINARY = { binary: true };
 const TEXT = { binary: false };
 
-const callback = (resolve: () => void, reject: (err: Error) => void): Callback => (err) => (err ? reject(err) : resolve());
-
 /** Keeps what a socket reports until its listener comes (see {@link WsTransport.listen}). */
 function bufferingListener(early: Array<(listener: WSListener) => void>): WSListener {
   return {
@@ -148,16 +147,16 @@ export class WsTransport implements WSTransport {
     for (const event of this.#early.splice(0)) event(listener);
   }
 
-  send(data: string | Uint8Array, binary: boolean): Promise<void> {
-    return new Promise((resolve, reject) => this.#ws.send(data, binary ? BINARY : TEXT, callback(resolve, reject)));
+  send(data: string | Uint8Array, binary: boolean, done: Callback): void {
+    this.#ws.send(data, binary ? BINARY : TEXT, done);
   }
 
-  ping(data: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => this.#ws.ping(data, undefined, callback(resolve, reject)));
+  ping(data: Uint8Array, done: Callback): void {
+    this.#ws.ping(data, undefined, done);
   }
 
-  pong(data: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => this.#ws.pong(data, undefined, callback(resolve, reject)));
+  pong(data: Uint8Array, done: Callback): void {
+    this.#ws.pong(data, undefined, done);
   }
 
   close(code: number, reason: string): void {

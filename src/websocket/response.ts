@@ -15,6 +15,7 @@ import { WebSocketError } from "../errors/websocket.ts";
 import { WSMessageTypeError } from "../errors/ws_message_type.ts";
 import { DENO_INSPECT, NODE_INSPECT } from "../runtime/inspect.ts";
 import type { WSListener, WSTransport } from "../runtime/websocket.ts";
+import type { Callback } from "../runtime/ws_transport.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { Inbox } from "./inbox.ts";
 import {
@@ -107,7 +108,7 @@ export class ClientWebSocketResponse implements AsyncIterable<WSMessage> {
     const { heartbeat } = init.settings;
     if (heartbeat) {
       this.#heartbeat = new Heartbeat(heartbeat, {
-        ping: () => void this.#transport.ping(EMPTY).catch(() => {}),
+        ping: () => this.#transport.ping(EMPTY, () => {}),
         dead: () => this.#noPong(heartbeat / 2),
         canPing: () => !this.#inbox.paused,
       });
@@ -210,12 +211,12 @@ export class ClientWebSocketResponse implements AsyncIterable<WSMessage> {
 
   /** Sends a PING (with at most 125 bytes of payload); resolves once it is handed to the system. */
   ping(message: string | Uint8Array = EMPTY): Promise<void> {
-    return this.#control("ping()", message, (data) => this.#transport.ping(data));
+    return this.#control("ping()", message, (data, done) => this.#transport.ping(data, done));
   }
 
   /** Sends a PONG, the answer to a PING received with `autoping: false`. */
   pong(message: string | Uint8Array = EMPTY): Promise<void> {
-    return this.#control("pong()", message, (data) => this.#transport.pong(data));
+    return this.#control("pong()", message, (data, done) => this.#transport.pong(data, done));
   }
 
   /**
@@ -335,10 +336,10 @@ export class ClientWebSocketResponse implements AsyncIterable<WSMessage> {
 
   #send(data: string | Uint8Array, binary: boolean, method: string): Promise<void> {
     if (this.#closed) return Promise.reject(new ClientConnectionError(`${this.#label}: ${method}: the WebSocket is closed`));
-    return this.#flush(this.#transport.send(data, binary), method);
+    return this.#flush(method, (done) => this.#transport.send(data, binary, done));
   }
 
-  #control(method: string, message: string | Uint8Array, send: (data: Uint8Array) => Promise<void>): Promise<void> {
+  #control(method: string, message: string | Uint8Array, send: (data: Uint8Array, done: Callback) => void): Promise<void> {
     let data: Uint8Array;
     try {
       data = controlPayload(message, () => `${this.#label}: ${method}`);
@@ -346,18 +347,18 @@ export class ClientWebSocketResponse implements AsyncIterable<WSMessage> {
       return Promise.reject(err);
     }
     if (this.#closed) return Promise.reject(new ClientConnectionError(`${this.#label}: ${method}: the WebSocket is closed`));
-    return this.#flush(send(data), method);
+    return this.#flush(method, (done) => send(data, done));
   }
 
-  /** Holds the process until `sending` is flushed; a failure names the method. */
-  #flush(sending: Promise<void>, method: string): Promise<void> {
+  /** Holds the process until `write` is flushed: one promise per send; a failure names the method. */
+  #flush(method: string, write: (done: Callback) => void): Promise<void> {
     this.#hold();
-    return sending.then(
-      () => this.#letGo(),
-      (cause: unknown) => {
+    return new Promise((resolve, reject) =>
+      write((cause) => {
         this.#letGo();
-        throw new ClientConnectionError(`${this.#label}: ${method}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-      },
+        if (cause) reject(new ClientConnectionError(`${this.#label}: ${method}: ${cause.message}`, { cause }));
+        else resolve();
+      })
     );
   }
 
