@@ -38,4 +38,18 @@ export type { DownloadChecksum, DownloadOptions, DownloadResult } from "./src/do
 export type { FormFields, RequestData, StreamingBody } from "./src/request/body.ts";
 export type { HeadersLike } from "./src/headers.ts";
 export type { ParamValue, Params } from "./src/request/params.ts";
+export { ClientWebSocketResponse, type WSSendJsonOptions } from "./src/websocket/response.ts";
+export { ClientWSTimeout, type ClientWSTimeoutOptions, type WSConnectOptions } from "./src/websocket/options.ts";
+export type { WSCloseOptions, WSReceiveJsonOptions, WSReceiveOptions } from "./src/websocket/calls.ts";
+export {
+  type WSBinaryMessage,
+  type WSClosedMessage,
+  WSCloseCode,
+  type WSCloseMessage,
+  type WSErrorMessage,
+  type WSMessage,
+  WSMsgType,
+  type WSPingPongMessage,
+  type WSTextMessage,
+} from "./src/websocket/message.ts";
 export * from "./src/errors/mod.ts";

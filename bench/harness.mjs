@@ -50,9 +50,9 @@ export function build() {
   if (result.status !== 0) console.warn("[bench] tsc reported type errors; running the JavaScript it emitted");
 }
 
-/** Starts bench/server.mjs in its own process; resolves to its base URL and a stop function. */
-export function startServer() {
-  const child = spawn(process.execPath, [join(root, "bench", "server.mjs")], { stdio: ["pipe", "pipe", "inherit"] });
+/** Starts bench/server.mjs (or another server of bench/) in its own process; resolves to its base URL and a stop function. */
+export function startServer(script = "server.mjs") {
+  const child = spawn(process.execPath, [join(root, "bench", script)], { stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let output = "";
     child.once("error", reject);

@@ -12,6 +12,9 @@ import { runRequest } from "./pipeline/run.ts";
 import { resolveUrl } from "./request/url.ts";
 import type { ClientResponse } from "./response/response.ts";
 import { ClientTimeout } from "./timeout.ts";
+import { type OpenSockets, wsConnect } from "./websocket/connect.ts";
+import type { WSConnectOptions } from "./websocket/options.ts";
+import type { ClientWebSocketResponse } from "./websocket/response.ts";
 
 /** The connector options a session takes as shorthand, refused beside a `connector`. */
 const CONNECTOR_SHORTHANDS = ["limit", "limitPerHost", "fetch"] as const;
@@ -43,6 +46,8 @@ export class ClientSession<J extends AbstractCookieJar = CookieJar> {
   /** True when {@link ClientSession.close} closes the connector too. */
   readonly connectorOwner: boolean;
   readonly #defaults: SessionDefaults;
+  /** The WebSockets open, closed by {@link ClientSession.close}. */
+  readonly #sockets: OpenSockets = new Set();
   #closed = false;
 
   /** A new session; nothing is sent until the first request. See {@link SessionOptions}. */
@@ -139,13 +144,33 @@ export class ClientSession<J extends AbstractCookieJar = CookieJar> {
     return runDownload((request) => this.request("GET", url, request), destination, options);
   }
 
-  /** Closes the session: later requests fail, open responses are released, and an owned connector is closed. */
+  /**
+   * Opens a WebSocket, as aiohttp's `ws_connect`: the handshake gets the
+   * session's headers, auth, cookies and limits, follows redirects, and is
+   * bounded by the session's `timeout`; the socket holds a concurrency slot
+   * until it is closed. A refused handshake throws `WSServerHandshakeError`.
+   *
+   * @example
+   * ```ts
+   * await using ws = await session.wsConnect("wss://example.com/chat", { heartbeat: 30_000 });
+   * await ws.sendStr("hello");
+   * for await (const msg of ws) if (msg.type === WSMsgType.TEXT) console.log(msg.data);
+   * ```
+   */
+  wsConnect(url: string | URL, options: WSConnectOptions = {}): Promise<ClientWebSocketResponse> {
+    if (this.#closed) return Promise.reject(new ClientError(`${describeRequest("GET", url)}: the session is closed`));
+    return wsConnect(this.#defaults, this.#sockets, url, options);
+  }
+
+  /** Closes the session: later requests fail, open responses are released, open WebSockets closed (1001), and an owned connector is closed. */
   async close(): Promise<void> {
     this.#closed = true;
     const { open } = this.#defaults;
     const bodies = [...open];
     open.clear();
-    await Promise.all(bodies.map((body) => body.cancel()));
+    const sockets = [...this.#sockets];
+    this.#sockets.clear();
+    await Promise.all([...bodies.map((body) => body.cancel()), ...sockets.map((ws) => ws.close({ code: 1001 }))]);
     if (this.connectorOwner) await this.connector.close();
   }
 

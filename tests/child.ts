@@ -24,10 +24,10 @@ const MOD = new URL(import.meta.url.endsWith(".ts") ? "../mod.ts" : "../mod.js",
 // The script lives outside the checkout: Deno needs the project's config for its npm imports.
 const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
 
-/** The command that runs `script` on this runtime, with `gc()` exposed. */
-function command(script: string): [string, string[]] {
+/** The command that runs `script` on this runtime, with `gc()` exposed; on Deno with `permissions` (all by default). */
+function command(script: string, permissions = ["-A"]): [string, string[]] {
   const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  if (deno) return [deno.execPath(), ["run", "-A", "--no-check", `--config=${CONFIG}`, "--v8-flags=--expose-gc", script]];
+  if (deno) return [deno.execPath(), ["run", ...permissions, "--no-prompt", "--no-check", `--config=${CONFIG}`, "--v8-flags=--expose-gc", script]];
   if ("Bun" in globalThis) return [process.execPath, [script]];
   return [process.execPath, ["--expose-gc", script]];
 }
@@ -35,13 +35,14 @@ function command(script: string): [string, string[]] {
 /**
  * Runs `source` (an ES module; `MOD` in it is replaced by aiofetch's module
  * URL) and resolves once the process exits, or kills it after `limitMs`.
+ * On Deno, `denoPermissions` replaces `-A` (`["--allow-net"]`, say).
  */
-export async function runChild(source: string, limitMs = 60_000): Promise<ChildResult> {
+export async function runChild(source: string, limitMs = 60_000, denoPermissions?: string[]): Promise<ChildResult> {
   const dir = await mkdtemp(join(tmpdir(), "aiofetch-child-"));
   const script = join(dir, "script.mjs");
   await writeFile(script, source.replaceAll("MOD", JSON.stringify(MOD)));
   try {
-    const [cmd, args] = command(script);
+    const [cmd, args] = command(script, denoPermissions);
     // Plain output: Deno colours console.log whenever FORCE_COLOR is set, even to 0.
     const { FORCE_COLOR: _, ...env } = process.env;
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...env, NO_COLOR: "1" } });

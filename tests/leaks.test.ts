@@ -15,8 +15,11 @@ import {
   ServerTimeoutError,
   SocketTimeoutError,
   TraceConfig,
+  WSMsgType,
+  WSServerHandshakeError,
 } from "../mod.ts";
 import { closedPort, startServer } from "./server/mod.ts";
+import { startWsServer } from "./server/ws.ts";
 
 const server = await startServer();
 after(() => server.close());
@@ -192,15 +195,20 @@ const cases: Array<[string, (session: ClientSession, signal: AbortSignal) => Pro
   }],
 ];
 
-for (const [label, run] of cases) {
-  test(`no timer or listener outlives the request: ${label}`, async () => {
-    const { signal, listeners } = countedSignal();
-    await using session = new ClientSession({ timeout });
-    const left = await trackingTimers(() => run(session, signal));
-    assert.equal(left, 0, "library timers left running");
-    assert.equal(listeners(), 0, "listeners left on the user's signal");
-  });
+/** One test per case: once it is over, no library timer runs and no listener is left on its signal. */
+function leakTests(what: string, list: typeof cases): void {
+  for (const [label, run] of list) {
+    test(`no timer or listener outlives the ${what}: ${label}`, async () => {
+      const { signal, listeners } = countedSignal();
+      await using session = new ClientSession({ timeout });
+      const left = await trackingTimers(() => run(session, signal));
+      assert.equal(left, 0, "library timers left running");
+      assert.equal(listeners(), 0, "listeners left on the user's signal");
+    });
+  }
 }
+
+leakTests("request", cases);
 
 test("a body method that throws frees the slot at once: the next request on a one-slot session goes through", async () => {
   await using session = new ClientSession({ limit: 1, timeout: { total: 0, connect: 5000 } });
@@ -234,3 +242,75 @@ test("the leak check can fail: a response left unread keeps its timers", async (
   assert.ok(left > 0, "the total timer is still armed while the body is unread");
   await resp!.release();
 });
+
+const wsServer = await startWsServer();
+after(() => wsServer.close());
+
+const wsCases: typeof cases = [
+  ["a socket opened, used and closed", async (session, signal) => {
+    const ws = await session.wsConnect(`${wsServer.url}/echo`, { signal });
+    await ws.sendStr("hi");
+    await ws.receive({ signal });
+    await ws.close();
+  }],
+  ["a socket closed by the server", async (session, signal) => {
+    const ws = await session.wsConnect(`${wsServer.url}/echo`, { signal });
+    await ws.sendStr("__close:1000:done");
+    for await (const _ of ws) { /* until the CLOSE */ }
+  }],
+  ["a refused handshake, after a redirect", async (session, signal) => {
+    await assert.rejects(session.wsConnect(`${wsServer.url}/redirect?to=%2Freject%3Fstatus%3D401`, { signal }), WSServerHandshakeError);
+  }],
+  ["an invalid 101", async (session, signal) => {
+    await assert.rejects(session.wsConnect(`${wsServer.url}/badaccept`, { signal }), WSServerHandshakeError);
+  }],
+  ["a refused connection", async (session, signal) => {
+    await assert.rejects(session.wsConnect(`ws://127.0.0.1:${await closedPort()}/`, { signal }));
+  }],
+  ["a handshake timeout", async (_session, signal) => {
+    await using timed = new ClientSession({ timeout: { connect: 100 } });
+    await assert.rejects(timed.wsConnect(`${wsServer.url}/hang`, { signal }), ServerTimeoutError);
+  }],
+  ["a handshake aborted by its signal", async (session) => {
+    const controller = new AbortController();
+    const pending = session.wsConnect(`${wsServer.url}/hang`, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("stop")), 50);
+    await assert.rejects(pending, /stop/);
+  }],
+  ["heartbeats, then a close", async (session, signal) => {
+    const ws = await session.wsConnect(`${wsServer.url}/echo`, { signal, heartbeat: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await ws.close();
+  }],
+  ["a heartbeat that finds the server dead", async (session, signal) => {
+    const ws = await session.wsConnect(`${wsServer.url}/echo`, { signal, heartbeat: 100 });
+    await ws.sendStr("__freeze");
+    assert.equal((await ws.receive()).type, WSMsgType.ERROR);
+  }],
+  ["a receive timeout, then a close", async (session, signal) => {
+    const ws = await session.wsConnect(`${wsServer.url}/echo`, { signal });
+    await assert.rejects(ws.receive({ timeout: 50, signal }), ServerTimeoutError);
+    await ws.close();
+  }],
+  ["a close against a frozen server", async (session, signal) => {
+    const ws = await session.wsConnect(`${wsServer.url}/echo`, { signal, timeout: { wsClose: 100 } });
+    await ws.sendStr("__freeze");
+    await ws.close();
+  }],
+  ["a message too large", async (session, signal) => {
+    const ws = await session.wsConnect(`${wsServer.url}/echo`, { signal, maxMsgSize: 10 });
+    await ws.sendStr("__big:11");
+    assert.equal((await ws.receive()).type, WSMsgType.ERROR);
+  }],
+  ["a server that dies", async (session, signal) => {
+    const ws = await session.wsConnect(`${wsServer.url}/echo`, { signal });
+    await ws.sendStr("__die");
+    assert.equal((await ws.receive()).type, WSMsgType.CLOSED);
+  }],
+  ["a session closed with a socket open", async (session, signal) => {
+    await session.wsConnect(`${wsServer.url}/echo`, { signal, heartbeat: 1000 });
+    await session.close();
+  }],
+];
+
+leakTests("WebSocket", wsCases);

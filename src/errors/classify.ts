@@ -10,7 +10,7 @@ import { describeRequest } from "./describe.ts";
 import { readNetworkFailure } from "../runtime/network_errors.ts";
 
 function portOf(url: URL): number {
-  return Number(url.port) || (url.protocol === "https:" ? 443 : 80);
+  return Number(url.port) || (url.protocol === "https:" || url.protocol === "wss:" ? 443 : 80);
 }
 
 /**

@@ -27,3 +27,7 @@ export {
   NonHttpUrlClientError,
   NonHttpUrlRedirectClientError,
 } from "./url.ts";
+export { WSServerHandshakeError, type WSHandshakeErrorInit } from "./ws_handshake.ts";
+export { WSMessageTypeError } from "./ws_message_type.ts";
+export { WebSocketError } from "./websocket.ts";
+export { RuntimePermissionError } from "./permission.ts";

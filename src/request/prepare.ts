@@ -69,7 +69,15 @@ function encodeBody(label: () => string, shape: RequestShape, serialize: (value:
 export function prepareRequest(defaults: RequestDefaults, method: string, input: string | URL, shape: RequestShape): PreparedRequest {
   const verb = String(method).toUpperCase();
   if (!TOKEN.test(verb)) throw new TypeError(`invalid HTTP method ${JSON.stringify(method)}`);
-  const url = resolveUrl(input, defaults.baseUrl);
+  return prepareAt(defaults, verb, resolveUrl(input, defaults.baseUrl), shape);
+}
+
+/**
+ * {@link prepareRequest} for a URL already through its gate (a WebSocket's
+ * ws: or wss: URL, say): params applied, credentials taken out as auth,
+ * headers merged, body encoded. `url` is changed in place.
+ */
+export function prepareAt(defaults: RequestDefaults, verb: string, url: URL, shape: RequestShape): PreparedRequest {
   // Named in error messages only, so built only when one is thrown.
   const label = () => describeRequest(verb, url);
   const urlAuth = takeUrlAuth(url);

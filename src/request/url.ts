@@ -9,15 +9,18 @@ export interface UrlRefusals {
   nonHttp(url: URL): Error;
 }
 
-/** Parses `input` against `base`; only http and https are accepted. */
-export function parseHttpUrl(input: string | URL, base: URL | undefined, refusals: UrlRefusals): URL {
+const HTTP_SCHEMES: ReadonlySet<string> = new Set(["http:", "https:"]);
+const WEBSOCKET_SCHEMES: ReadonlySet<string> = new Set(["ws:", "wss:", "http:", "https:"]);
+
+/** Parses `input` against `base`; only http and https are accepted, unless `schemes` says otherwise. */
+export function parseHttpUrl(input: string | URL, base: URL | undefined, refusals: UrlRefusals, schemes = HTTP_SCHEMES): URL {
   let url: URL;
   try {
     url = new URL(input, base);
   } catch (err) {
     throw refusals.invalid(input, base, err);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw refusals.nonHttp(url);
+  if (!schemes.has(url.protocol)) throw refusals.nonHttp(url);
   return url;
 }
 
@@ -29,4 +32,24 @@ const REQUEST_URL: UrlRefusals = {
 /** A request's URL (or the session's base URL) resolved against the base URL. */
 export function resolveUrl(input: string | URL, base: URL | undefined): URL {
   return parseHttpUrl(input, base, REQUEST_URL);
+}
+
+const WEBSOCKET_URL: UrlRefusals = {
+  invalid: REQUEST_URL.invalid,
+  nonHttp: (url) => new NonHttpUrlClientError(url, `unsupported URL scheme ${JSON.stringify(url.protocol)} for a WebSocket (ws, wss, http or https)`),
+};
+
+/** A WebSocket's URL resolved against the base URL, as ws: or wss: (an http: URL becomes ws:, https: wss:, as in aiohttp). */
+export function resolveWebSocketUrl(input: string | URL, base: URL | undefined): URL {
+  const url = parseHttpUrl(input, base, WEBSOCKET_URL, WEBSOCKET_SCHEMES);
+  if (url.protocol === "http:" || url.protocol === "https:") url.protocol = url.protocol === "http:" ? "ws:" : "wss:";
+  return url;
+}
+
+/** The http(s) URL a ws(s) URL stands for: cookies, origins and limits go by it (a Secure cookie is sent over wss). */
+export function httpEquivalent(url: URL): URL {
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") return url;
+  const http = new URL(url);
+  http.protocol = url.protocol === "ws:" ? "http:" : "https:";
+  return http;
 }

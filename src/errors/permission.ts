@@ -1,0 +1,27 @@
+import { ClientError, type ClientErrorOptions } from "./client_error.ts";
+
+/**
+ * The runtime refused a permission aiofetch needs (Deno's `NotCapable`):
+ * `flag` is the command-line flag that grants it, such as `--allow-net`, or
+ * `--allow-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE`, which the WebSocket
+ * client needs on Deno. The runtime's own error is `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await session.wsConnect("wss://example.com/chat");
+ * } catch (err) {
+ *   if (err instanceof RuntimePermissionError) console.error(`run again with ${err.flag}`);
+ * }
+ * ```
+ */
+export class RuntimePermissionError extends ClientError {
+  /** The flag that grants the permission: `--allow-net`, `--allow-env=…`. */
+  readonly flag: string;
+
+  /** `flag` is the command-line flag that grants the permission. */
+  constructor(message: string, flag: string, options?: ClientErrorOptions) {
+    super(message, options);
+    this.flag = flag;
+  }
+}
