@@ -4,7 +4,9 @@
  * without an import cycle.
  */
 import type { BasicAuth } from "./auth.ts";
-import type { FetchFunction, TCPConnector } from "./connector/connector.ts";
+import type { BaseConnector } from "./connector/base.ts";
+import type { FetchFunction } from "./connector/connector.ts";
+import type { SSLSetting } from "./connector/ssl.ts";
 import type { AbstractCookieJar, CookiesInit } from "./cookie_jar.ts";
 import type { HeadersLike } from "./headers.ts";
 import type { ClientMiddleware } from "./pipeline/middleware.ts";
@@ -104,6 +106,19 @@ export interface RequestOptions {
    * ```
    */
   traceRequestCtx?: unknown;
+  /**
+   * TLS for this request's hops, replacing the connector's (aiohttp's
+   * `ssl=`): `true` (verify), `false` (no verification), or TLS settings (a
+   * CA, a client certificate, a name to verify). Requests with equal
+   * settings share one pool of connections.
+   *
+   * @example
+   * ```ts
+   * await session.get("https://internal.example/", { ssl: { ca: internalCaPem } });
+   * await session.get("https://self-signed.test/", { ssl: false });
+   * ```
+   */
+  ssl?: SSLSetting;
 }
 
 /** Options of {@link ClientSession}. */
@@ -174,7 +189,7 @@ export interface SessionOptions {
    * const b = new ClientSession({ connector, connectorOwner: false }); // borrows it
    * ```
    */
-  connector?: TCPConnector;
+  connector?: BaseConnector;
   /** Whether `close()` closes the connector too: true by default, as in aiohttp (`connector_owner`). */
   connectorOwner?: boolean;
   /** The default `maxBodySize` of requests. */

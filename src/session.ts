@@ -1,3 +1,4 @@
+import type { BaseConnector } from "./connector/base.ts";
 import { TCPConnector } from "./connector/connector.ts";
 import { type AbstractCookieJar, CookieJar } from "./cookie_jar.ts";
 import { type DownloadOptions, type DownloadResult, runDownload } from "./download.ts";
@@ -14,7 +15,7 @@ import { ClientTimeout } from "./timeout.ts";
 /** The connector options a session takes as shorthand, refused beside a `connector`. */
 const CONNECTOR_SHORTHANDS = ["limit", "limitPerHost", "fetch"] as const;
 
-function connectorOf(options: SessionOptions): TCPConnector {
+function connectorOf(options: SessionOptions): BaseConnector {
   if (!options.connector) return new TCPConnector({ limit: options.limit, limitPerHost: options.limitPerHost, fetch: options.fetch });
   for (const name of CONNECTOR_SHORTHANDS) {
     if (options[name] !== undefined) throw new TypeError(`ClientSession: ${name} belongs to the connector: pass it to new TCPConnector({ ${name} }), not beside connector`);
@@ -33,7 +34,7 @@ export class ClientSession {
   /** The default timeout of its requests. */
   readonly timeout: ClientTimeout;
   /** How its requests travel and how many run at once. */
-  readonly connector: TCPConnector;
+  readonly connector: BaseConnector;
   /** True when {@link ClientSession.close} closes the connector too. */
   readonly connectorOwner: boolean;
   readonly #defaults: SessionDefaults;

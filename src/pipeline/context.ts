@@ -3,7 +3,7 @@
  * hop sends, the timers, and every option the loop and the hops read. Nothing
  * downstream reads the caller's options again.
  */
-import type { TCPConnector } from "../connector/connector.ts";
+import type { BaseConnector } from "../connector/base.ts";
 import { type AbstractCookieJar, checkedCookies, type CookiePair } from "../cookie_jar.ts";
 import { describeRequest } from "../errors/describe.ts";
 import type { BeforeRedirect, RaiseForStatus, RequestOptions } from "../options.ts";
@@ -24,7 +24,7 @@ export interface SessionDefaults extends RequestDefaults {
   readonly beforeRedirect: BeforeRedirect | undefined;
   readonly middlewares: readonly ClientMiddleware[];
   readonly traceConfigs: readonly TraceConfig<object>[];
-  readonly connector: TCPConnector;
+  readonly connector: BaseConnector;
   readonly cookieJar: AbstractCookieJar;
   readonly maxBodySize: number | undefined;
   readonly autoDecompress: boolean;
@@ -57,12 +57,14 @@ export function resolveRequest(session: SessionDefaults, method: string, url: st
   const label = () => describeRequest(first.method, first.url);
   // Before the Deadline, whose timers would otherwise start for a request that is refused.
   const cookies = options.cookies && checkedCookies(options.cookies, label);
+  const transport = options.ssl === undefined ? session.connector : session.connector.transportFor(options.ssl, label);
   const deadline = new Deadline(timeout, label, options.signal);
   const trace = traceRequest(session.traceConfigs, options.traceRequestCtx);
   return {
     first,
     deadline,
     connector: session.connector,
+    transport,
     cookieJar: session.cookieJar,
     cookies,
     follow: options.allowRedirects ?? true,

@@ -79,13 +79,15 @@ const CODE_KINDS: Record<string, NetworkFailureKind> = {
   DecompressionError: "payload",
   BrotliDecompressionError: "payload",
   EPAYLOAD: "payload",
-  // Bun's for a failed handshake; Node's are ERR_SSL_… (kindOfCode).
+  // Bun's for a failed handshake; Node's are ERR_SSL_… and ERR_OSSL_… (kindOfCode).
   EPROTO: "tls",
+  // runtime/transport.ts: a client key or certificate that cannot be used.
+  ERR_TLS_SETUP: "tls",
   ...Object.fromEntries(CERTIFICATE_CODES.map((code) => [code, "certificate" as const])),
 };
 
 function kindOfCode(code: string): NetworkFailureKind | undefined {
-  return CODE_KINDS[code] ?? (code.startsWith("ERR_SSL_") ? "tls" : undefined);
+  return CODE_KINDS[code] ?? (code.startsWith("ERR_SSL_") || code.startsWith("ERR_OSSL_") ? "tls" : undefined);
 }
 
 /**

@@ -12,7 +12,9 @@
  * installed), and appends `identity` to the response's Content-Encoding on
  * the way. undici does not know `identity` as a coding, and a coding it does
  * not know makes it hand the body back as sent; the header still means what
- * the server said. {@link unmarkEncoding} takes it off again.
+ * the server said. {@link unmarkEncoding} takes it off again. A transport's
+ * own Agent (transport_undici.ts) is wrapped the same way by
+ * {@link rawDispatcher}.
  */
 
 /**
@@ -35,7 +37,8 @@ interface DispatchHandler {
 /** Response headers as undici passes them: name, value, name, value… (HTTP/1.1), or a record of lower-case names (HTTP/2). */
 type RawHeaders = Array<Uint8Array | string> | Record<string, string | string[] | undefined>;
 
-interface Dispatcher {
+/** An undici dispatcher: the global one, or a transport's Agent. */
+export interface Dispatcher {
   dispatch(options: object, handler: DispatchHandler): boolean;
   readonly isMockActive?: boolean;
 }
@@ -133,6 +136,11 @@ class MarkingHandler implements DispatchHandler {
   }
 }
 
+/** fetch's handler, marked when it reads the body (an upgrade's does not). */
+function marking(handler: DispatchHandler): DispatchHandler {
+  return typeof handler.onHeaders === "function" && typeof handler.onData === "function" ? new MarkingHandler(handler) : handler;
+}
+
 /**
  * The `dispatcher` given to undici's fetch (see the module comment). Other
  * runtimes' fetch ignores the member, as WebIDL has it for unknown ones.
@@ -143,10 +151,14 @@ export const RAW_DISPATCHER: Dispatcher = {
     return globalDispatcher().isMockActive;
   },
   dispatch(options, handler) {
-    const forward = typeof handler.onHeaders === "function" && typeof handler.onData === "function" ? new MarkingHandler(handler) : handler;
-    return globalDispatcher().dispatch(options, forward);
+    return globalDispatcher().dispatch(options, marking(handler));
   },
 };
+
+/** A dispatcher that sends through `target` (an undici Agent of a transport), marking as {@link RAW_DISPATCHER} does. */
+export function rawDispatcher(target: Dispatcher): Dispatcher {
+  return { dispatch: (options, handler) => target.dispatch(options, marking(handler)) };
+}
 
 /**
  * The Content-Encoding the server sent, if `contentEncoding` carries the

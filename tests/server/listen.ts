@@ -9,6 +9,8 @@ import type { Server, Socket } from "node:net";
 export interface Listening {
   /** Connections accepted so far (TLS ones once their handshake is over). */
   readonly connections: () => number;
+  /** Connections open now. */
+  readonly open: () => number;
   /** Stops the server and drops every connection. */
   close(): Promise<void>;
 }
@@ -33,6 +35,7 @@ export async function listen(server: Server, where: { port: 0 } | { path: string
   });
   return {
     connections: () => count,
+    open: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -1,0 +1,63 @@
+/**
+ * Bun's transport: one `Bun.FetchSession` per setting, whose `close()` closes
+ * its connections; where Bun has none, fetch's own `tls` member per request
+ * (Bun keys its pool by those settings, so a connection made without
+ * verification is never reused by a request that asks for it; the
+ * connections then close when idle, not with the connector).
+ */
+import type { Transport, TransportConfig } from "./transport_types.ts";
+
+/** Bun's `tls` option, as aiofetch fills it. */
+interface BunTls {
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+  serverName?: string;
+}
+
+/** The options of a FetchSession and the extra members of a per-request fetch alike. */
+interface BunConnection {
+  tls?: BunTls;
+}
+
+interface FetchSession {
+  fetch(input: string, init: RequestInit): Promise<Response>;
+  close(): void;
+}
+
+type FetchSessionClass = new (options: BunConnection) => FetchSession;
+
+function bunTls({ tls }: TransportConfig): BunTls | undefined {
+  if (!tls) return undefined;
+  const options: BunTls = { rejectUnauthorized: tls.verify };
+  if (tls.ca) options.ca = [...tls.ca];
+  if (tls.cert !== undefined) options.cert = tls.cert;
+  if (tls.key !== undefined) options.key = tls.key;
+  if (tls.serverName !== undefined) options.serverName = tls.serverName;
+  return options;
+}
+
+function connection(config: TransportConfig): BunConnection {
+  const options: BunConnection = {};
+  const tls = bunTls(config);
+  if (tls) options.tls = tls;
+  return options;
+}
+
+/** The transport for `config` on Bun. */
+export function openBunTransport(config: TransportConfig): Promise<Transport> {
+  const options = connection(config);
+  const Session = (globalThis as unknown as { Bun: { FetchSession?: FetchSessionClass } }).Bun.FetchSession;
+  if (typeof Session === "function") {
+    const session = new Session(options);
+    return Promise.resolve({
+      fetch: (url, init) => session.fetch(url.href, init),
+      close: () => Promise.resolve(session.close()),
+    });
+  }
+  return Promise.resolve({
+    fetch: (url, init) => globalThis.fetch(url.href, { ...init, ...options } as RequestInit),
+    close: () => Promise.resolve(),
+  });
+}

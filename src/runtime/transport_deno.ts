@@ -1,0 +1,50 @@
+/**
+ * Deno's transport: `Deno.createHttpClient`, passed as fetch's `client`, for
+ * a CA and a client certificate. Deno has no way to skip verification (its
+ * client silently ignores unknown options, and the CLI flag is
+ * process-wide) nor to send another name as SNI, so those go through npm
+ * undici's fetch (transport_undici.ts), which needs `--allow-env`.
+ */
+import { type Transport, type TransportConfig, TlsSetupError } from "./transport_types.ts";
+import { undiciFetchTransport } from "./transport_undici.ts";
+
+/** The options of `Deno.createHttpClient` aiofetch gives. */
+interface HttpClientOptions {
+  caCerts?: string[];
+  cert?: string;
+  key?: string;
+}
+
+interface DenoHttp {
+  createHttpClient(options: HttpClientOptions): { close(): void };
+}
+
+/** True when Deno's own client can carry `config`. */
+function native({ tls }: TransportConfig): boolean {
+  return !tls || (tls.verify && tls.serverName === undefined);
+}
+
+function clientOptions({ tls }: TransportConfig): HttpClientOptions {
+  const options: HttpClientOptions = {};
+  if (tls?.ca) options.caCerts = [...tls.ca];
+  if (tls?.cert !== undefined) options.cert = tls.cert;
+  if (tls?.key !== undefined) options.key = tls.key;
+  return options;
+}
+
+/** The transport for `config` on Deno. */
+export async function openDenoTransport(config: TransportConfig): Promise<Transport> {
+  if (!native(config)) return await undiciFetchTransport(config);
+  const deno = (globalThis as unknown as { Deno: DenoHttp }).Deno;
+  let client: { close(): void };
+  try {
+    client = deno.createHttpClient(clientOptions(config));
+  } catch (err) {
+    // A certificate or key Deno cannot read: "No keys found in key data", …
+    throw new TlsSetupError(`cannot set up TLS (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return {
+    fetch: (url, init) => globalThis.fetch(url.href, { ...init, client } as RequestInit),
+    close: () => Promise.resolve(client.close()),
+  };
+}

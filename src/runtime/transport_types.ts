@@ -1,0 +1,49 @@
+/**
+ * What the transports take and give (runtime/transport.ts picks one per
+ * runtime): a leaf module, so that the runtime files and their selector do
+ * not import each other.
+ */
+
+/** The fetch of a transport: the connector's {@link FetchFunction} shape. */
+export type TransportFetch = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
+
+/** TLS settings as the transports take them: checked, PEM as text. */
+export interface TlsConfig {
+  /** Trusted CA certificates (PEM); the runtime's own roots when absent. */
+  readonly ca: readonly string[] | undefined;
+  /** The client certificate chain (PEM), for servers that ask for one. */
+  readonly cert: string | undefined;
+  /** The client certificate's private key (PEM). */
+  readonly key: string | undefined;
+  /** Decrypts `key`. */
+  readonly passphrase: string | undefined;
+  /** Verify the server's certificate chain and name. */
+  readonly verify: boolean;
+  /** The name sent as SNI and verified, instead of the URL's host. */
+  readonly serverName: string | undefined;
+  /** Identifies equal settings: one transport (and pool of connections) serves them all. */
+  readonly id: string;
+}
+
+/** What a transport is made for. */
+export interface TransportConfig {
+  /** TLS settings; the runtime's defaults when absent. */
+  readonly tls: TlsConfig | undefined;
+}
+
+/** A runtime's way of sending hops with one {@link TransportConfig}. */
+export interface Transport {
+  readonly fetch: TransportFetch;
+  /** Closes its connections; hops in flight finish first. */
+  close(): Promise<void>;
+}
+
+/**
+ * A failure to set up TLS before any connection: a client key that cannot be
+ * decrypted, a certificate the runtime cannot read. Read as a TLS failure
+ * (runtime/network_errors.ts).
+ */
+export class TlsSetupError extends Error {
+  /** The code network_errors.ts reads. */
+  readonly code = "ERR_TLS_SETUP";
+}

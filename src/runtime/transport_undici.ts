@@ -1,0 +1,93 @@
+/**
+ * What npm undici 6 brings: an `Agent` whose connector takes TLS settings
+ * and a socket path. Node sends through it with its global fetch (a
+ * `dispatcher`); Deno and Bun, for what their own fetch cannot do, with
+ * undici's fetch. undici 6 is the line that still runs on Node 18 (7 needs
+ * Node 20.18, 8 Node 22). It is imported as "undici/index.js": Bun maps the
+ * bare "undici" to a built-in stub whose Agent does nothing.
+ */
+import type { Socket } from "node:net";
+import type { TransportConfig, TransportFetch } from "./transport_types.ts";
+import { type Dispatcher, rawDispatcher } from "./undici.ts";
+
+/** What undici's connector is called with for each new connection. */
+interface ConnectOptions {
+  hostname: string;
+  host?: string;
+  protocol: string;
+  port: string;
+  servername?: string;
+  localAddress?: string | null;
+  httpSocket?: Socket;
+}
+
+type ConnectCallback = (err: Error | null, socket: Socket | null) => void;
+type Connector = (options: ConnectOptions, callback: ConnectCallback) => void;
+
+/** undici's `Agent`, as far as aiofetch uses it. */
+export interface UndiciAgent extends Dispatcher {
+  close(): Promise<void>;
+}
+
+/** The part of npm undici 6 aiofetch uses. */
+interface UndiciModule {
+  Agent: new (options: { connect: Connector }) => UndiciAgent;
+  buildConnector(options: Record<string, unknown>): Connector;
+  fetch(input: string, init: RequestInit & { dispatcher?: unknown }): Promise<Response>;
+}
+
+let loaded: Promise<UndiciModule> | undefined;
+
+/** npm undici, imported on first use. */
+export function loadUndici(): Promise<UndiciModule> {
+  return (loaded ??= import("undici/index.js") as unknown as Promise<UndiciModule>);
+}
+
+/**
+ * undici reads the end of a socket that failed with a TLS alert (the server
+ * refusing the client certificate, which TLS 1.3 reports after the
+ * handshake) as "other side closed", which hides the alert. Destroying the
+ * socket on the alert's error keeps that error as the one reported.
+ */
+function keepTlsAlert(this: Socket, err: Error & { code?: unknown }): void {
+  if (typeof err.code === "string" && err.code.startsWith("ERR_SSL_")) this.destroy();
+}
+
+/** The connector options of undici for `config`: TLS as node:tls takes it. */
+function connectorOptions({ tls }: TransportConfig): Record<string, unknown> {
+  if (!tls) return {};
+  return { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify };
+}
+
+/** An undici Agent whose connections follow `config`. */
+export async function undiciAgent(config: TransportConfig): Promise<UndiciAgent> {
+  const undici = await loadUndici();
+  const base = undici.buildConnector(connectorOptions(config));
+  const serverName = config.tls?.serverName;
+  const connect: Connector = (options, callback) => {
+    // undici would send the URL's host as SNI, and verify against it, before any `servername` of ours.
+    base(serverName === undefined ? options : { ...options, servername: serverName }, (err, socket) => {
+      socket?.on("error", keepTlsAlert);
+      callback(err, socket);
+    });
+  };
+  return new undici.Agent({ connect });
+}
+
+/**
+ * A transport on undici's own fetch, for Deno and Bun: its Response is
+ * undici's class, so the body is handed over in the runtime's own. Bodies
+ * come as sent (undici.ts), as aiofetch decodes them itself.
+ */
+export async function undiciFetchTransport(config: TransportConfig): Promise<{ fetch: TransportFetch; close(): Promise<void> }> {
+  const undici = await loadUndici();
+  const agent = await undiciAgent(config);
+  const dispatcher = rawDispatcher(agent);
+  return {
+    fetch: async (url, init) => {
+      const response = await undici.fetch(url.href, { ...init, dispatcher });
+      return new Response(response.body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+    close: () => agent.close(),
+  };
+}
