@@ -8,6 +8,10 @@ import {
   ClientError,
   ClientSession,
   ClientSSLError,
+  Fingerprint,
+  ServerConnectionError,
+  ServerDisconnectedError,
+  ServerFingerprintMismatch,
   type SSLSetting,
   TCPConnector,
 } from "../mod.ts";
@@ -159,7 +163,7 @@ test("TLS settings are checked when given: a TypeError names the call and the se
     [{ ca: certs.ca, passphrase: "x" }, /ssl\.passphrase decrypts ssl\.key, which is missing/],
     [{ rejectUnauthorized: "no" }, /ssl\.rejectUnauthorized must be a boolean/],
     [{ serverName: "" }, /ssl\.serverName must be a non-empty string/],
-    ["yes", /ssl must be true, false or an object of TLS settings, got string/],
+    ["yes", /ssl must be true, false, a Fingerprint or an object of TLS settings, got string/],
   ];
   for (const [ssl, message] of refused) {
     assert.throws(() => new TCPConnector({ ssl: ssl as SSLSetting }), (err: unknown) => err instanceof TypeError && message.test(err.message), String(message));
@@ -181,4 +185,50 @@ test("closing the session closes the connections of its TLS transports", async (
   await session.close();
   // Sooner than the clients would drop the idle connections by themselves (undici: 4 s).
   await until(() => https.open() === 0, "closed", 2000);
+});
+
+test("Fingerprint: the pinned certificate passes though its chain is not trusted, on every new connection; hex with colons or bytes alike", async () => {
+  const hex = certs.serverSha256;
+  const colons = hex.toUpperCase().match(/../g)!.join(":");
+  const bytes = Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16));
+  for (const digest of [hex, colons, bytes]) assert.equal(new Fingerprint(digest).sha256, hex);
+
+  await using session = new ClientSession({ connector: new TCPConnector({ ssl: new Fingerprint(colons) }) });
+  const before = https.connections();
+  // Each answer closes its connection: a resumed TLS session would show no certificate to check.
+  for (let i = 0; i < 2; i++) {
+    const resp = await session.get(`${https.url}/tls/close`);
+    assert.equal(resp.status, 200);
+    await resp.text();
+  }
+  assert.equal(https.connections() - before, 2, "two connections, each checked");
+  const post = await session.post(`${https.url}/post`, { json: { pinned: true } });
+  assert.deepEqual((await post.json() as Echo).json, { pinned: true });
+});
+
+test("Fingerprint: another certificate is refused with ServerFingerprintMismatch (expected, got), before the request is sent", async () => {
+  await using session = new ClientSession();
+  const url = `${wrongName.url}/get`;
+  const sent = wrongName.requests();
+  const err = await failure(session.get(url, { ssl: new Fingerprint(certs.serverSha256) }), ServerFingerprintMismatch);
+  assert.equal(err.expected, certs.serverSha256);
+  assert.equal(err.got, certs.wrongNameSha256);
+  assert.equal(err.host, "127.0.0.1");
+  assert.equal(err.port, wrongName.port);
+  assert.ok(err instanceof ServerConnectionError && !(err instanceof ServerDisconnectedError));
+  assert.equal(
+    err.message,
+    `GET ${url}: the server's certificate has the SHA-256 ${certs.wrongNameSha256}, not the one pinned, ${certs.serverSha256}`,
+  );
+  assert.equal(wrongName.requests(), sent, "nothing was sent to the server");
+  const pinned = await session.get(url, { ssl: new Fingerprint(certs.wrongNameSha256) });
+  assert.equal(pinned.status, 200);
+  await pinned.release();
+});
+
+test("Fingerprint refuses what is not a SHA-256", () => {
+  assert.throws(() => new Fingerprint("ab".repeat(20)), /new Fingerprint\(\): a SHA-256 is 32 bytes, got 20 \(a SHA-1 digest, which is not accepted\)/);
+  assert.throws(() => new Fingerprint(new Uint8Array(16)), /got 16 \(an MD5 digest, which is not accepted\)/);
+  assert.throws(() => new Fingerprint("xyz"), /the digest is not hex/);
+  assert.throws(() => new Fingerprint(42 as unknown as string), /the digest must be hex text or bytes, got number/);
 });

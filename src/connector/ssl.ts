@@ -1,8 +1,9 @@
 /**
  * The `ssl` option of connectors and requests, as aiohttp's `ssl=`: `true`
- * (verify, the default), `false` (no verification), or {@link SSLOptions}
- * (a CA, a client certificate, a name to verify). Checked here, once, into
- * the settings the transports take (runtime/transport.ts).
+ * (verify, the default), `false` (no verification), {@link SSLOptions} (a
+ * CA, a client certificate, a name to verify), or a {@link Fingerprint}.
+ * Checked here, once, into the settings the transports take
+ * (runtime/transport.ts).
  */
 import type { TlsConfig } from "../runtime/transport.ts";
 
@@ -43,9 +44,47 @@ export interface SSLOptions {
   serverName?: string;
 }
 
+const DIGEST_NAMES: Record<number, string> = { 16: "an MD5", 20: "a SHA-1", 28: "a SHA-224", 48: "a SHA-384", 64: "a SHA-512" };
+
+/**
+ * A pinned server certificate, as aiohttp's `Fingerprint`: the SHA-256 of
+ * its DER form. Given as `ssl`, the server's certificate must be that one,
+ * whether or not its chain is trusted (the chain is not verified, as in
+ * aiohttp); otherwise the connection is closed before anything is sent on
+ * it, with a `ServerFingerprintMismatch`.
+ *
+ * @example
+ * ```ts
+ * // openssl x509 -in server.pem -outform DER | openssl dgst -sha256
+ * const pin = new Fingerprint("ac:fb:d4:4c:76:09:…"); // or 64 hex digits without colons, or the 32 bytes
+ * await using session = new ClientSession({ connector: new TCPConnector({ ssl: pin }) });
+ * ```
+ */
+export class Fingerprint {
+  /** The SHA-256, lower-case hex without colons. */
+  readonly sha256: string;
+
+  /** `digest`: 64 hex digits (colons allowed, any case) or 32 bytes. MD5 and SHA-1 digests are refused. */
+  constructor(digest: string | Uint8Array) {
+    const hex = typeof digest === "string"
+      ? digest.replace(/:/g, "").toLowerCase()
+      : digest instanceof Uint8Array
+      ? Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("")
+      : undefined;
+    if (hex === undefined) throw new TypeError(`new Fingerprint(): the digest must be hex text or bytes, got ${typeof digest}`);
+    if (!/^[0-9a-f]*$/.test(hex)) throw new TypeError("new Fingerprint(): the digest is not hex (digits 0-9, a-f, colons between bytes)");
+    if (hex.length !== 64) {
+      const other = DIGEST_NAMES[hex.length / 2];
+      throw new TypeError(`new Fingerprint(): a SHA-256 is 32 bytes, got ${hex.length / 2}${other ? ` (${other} digest, which is not accepted)` : ""}`);
+    }
+    this.sha256 = hex;
+  }
+}
+
 /**
  * What `ssl` takes: `true` (verify against the runtime's roots, the
- * default), `false` (no verification at all), or {@link SSLOptions}.
+ * default), `false` (no verification at all), {@link SSLOptions}, or a
+ * {@link Fingerprint} (a pinned certificate, the chain not verified).
  *
  * @example
  * ```ts
@@ -53,7 +92,7 @@ export interface SSLOptions {
  * await session.get(url, { ssl: { ca: internalCaPem } });  // one request against an internal CA
  * ```
  */
-export type SSLSetting = boolean | SSLOptions;
+export type SSLSetting = boolean | SSLOptions | Fingerprint;
 
 const OPTION_NAMES = ["ca", "cert", "key", "passphrase", "rejectUnauthorized", "serverName"];
 
@@ -95,7 +134,8 @@ function fromOptions(options: SSLOptions, what: () => string): TlsConfig {
   if ((cert === undefined) !== (key === undefined)) throw new TypeError(`${what()}: ssl.cert and ssl.key go together`);
   const passphrase = optionalString(options, "passphrase", what);
   if (passphrase !== undefined && key === undefined) throw new TypeError(`${what()}: ssl.passphrase decrypts ssl.key, which is missing`);
-  const config = { ca: caList(options.ca, what), cert, key, passphrase, verify: rejectUnauthorized, serverName: optionalString(options, "serverName", what) };
+  const serverName = optionalString(options, "serverName", what);
+  const config = { ca: caList(options.ca, what), cert, key, passphrase, verify: rejectUnauthorized, serverName, fingerprint: undefined };
   return { ...config, id: JSON.stringify(config) };
 }
 
@@ -104,8 +144,14 @@ function isDefault(config: TlsConfig): boolean {
   return config.verify && !config.ca && !config.cert && config.serverName === undefined;
 }
 
+const NOTHING = { ca: undefined, cert: undefined, key: undefined, passphrase: undefined, serverName: undefined, fingerprint: undefined };
+
 /** `ssl: false`. */
-const UNVERIFIED: TlsConfig = { ca: undefined, cert: undefined, key: undefined, passphrase: undefined, verify: false, serverName: undefined, id: "unverified" };
+const UNVERIFIED: TlsConfig = { ...NOTHING, verify: false, id: "unverified" };
+
+function pinned(fingerprint: Fingerprint): TlsConfig {
+  return { ...NOTHING, verify: false, fingerprint: fingerprint.sha256, id: `fingerprint ${fingerprint.sha256}` };
+}
 
 /**
  * The TLS settings `ssl` asks for: `undefined` for the runtime's defaults
@@ -114,8 +160,9 @@ const UNVERIFIED: TlsConfig = { ca: undefined, cert: undefined, key: undefined, 
 export function resolveSsl(ssl: SSLSetting | undefined, what: () => string): TlsConfig | undefined {
   if (ssl === undefined || ssl === true) return undefined;
   if (ssl === false) return UNVERIFIED;
+  if (ssl instanceof Fingerprint) return pinned(ssl);
   if (typeof ssl !== "object" || ssl === null || Array.isArray(ssl)) {
-    throw new TypeError(`${what()}: ssl must be true, false or an object of TLS settings, got ${ssl === null ? "null" : typeof ssl}`);
+    throw new TypeError(`${what()}: ssl must be true, false, a Fingerprint or an object of TLS settings, got ${ssl === null ? "null" : typeof ssl}`);
   }
   const config = fromOptions(ssl, what);
   return isDefault(config) ? undefined : config;

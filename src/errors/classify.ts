@@ -6,7 +6,7 @@ import {
   ServerDisconnectedError,
 } from "./connection.ts";
 import { ClientPayloadError } from "./payload.ts";
-import { ClientConnectorCertificateError, ClientConnectorSSLError } from "./tls.ts";
+import { ClientConnectorCertificateError, ClientConnectorSSLError, ServerFingerprintMismatch } from "./tls.ts";
 import { describeRequest } from "./describe.ts";
 import { readNetworkFailure } from "../runtime/network_errors.ts";
 
@@ -23,7 +23,7 @@ export function toClientError(err: unknown, method: string, url: URL, aborted: u
   if (aborted !== undefined) return aborted;
   if (err instanceof ClientError) return err;
   const label = describeRequest(method, url);
-  const { kind, code, detail, reason } = readNetworkFailure(err);
+  const { kind, code, detail, reason, pin } = readNetworkFailure(err);
   const where = { host: url.hostname, port: portOf(url), code, cause: err };
   switch (kind) {
     case "refused":
@@ -36,6 +36,8 @@ export function toClientError(err: unknown, method: string, url: URL, aborted: u
       return new ClientPayloadError(`${label}: ${detail}`, { cause: err });
     case "certificate":
       return new ClientConnectorCertificateError(`${label}: the certificate of ${url.host} was refused (${code}): ${reason}`, { ...where, reason });
+    case "fingerprint":
+      return new ServerFingerprintMismatch(`${label}: ${reason}`, { ...pin!, host: url.hostname, port: portOf(url), cause: err });
     case "tls":
       // Bun's EPROTO is a TLS failure only where TLS was spoken.
       if (url.protocol === "https:") return new ClientConnectorSSLError(`${label}: the TLS handshake with ${url.host} failed (${code}): ${reason}`, where);

@@ -9,7 +9,14 @@ export {
   ServerConnectionError,
   ServerDisconnectedError,
 } from "./connection.ts";
-export { type CertificateErrorInit, ClientConnectorCertificateError, ClientConnectorSSLError, ClientSSLError } from "./tls.ts";
+export {
+  type CertificateErrorInit,
+  ClientConnectorCertificateError,
+  ClientConnectorSSLError,
+  ClientSSLError,
+  type FingerprintMismatchInit,
+  ServerFingerprintMismatch,
+} from "./tls.ts";
 export { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./timeout.ts";
 export { ClientPayloadError } from "./payload.ts";
 export { IncompleteReadError, LineTooLongError } from "./stream.ts";

@@ -1,9 +1,11 @@
 /**
  * TLS failures, as aiohttp names them: the server's certificate refused
- * (ClientConnectorCertificateError), and the handshake failing otherwise
- * (ClientConnectorSSLError).
+ * (ClientConnectorCertificateError), the handshake failing otherwise
+ * (ClientConnectorSSLError), and a pinned certificate not matching
+ * (ServerFingerprintMismatch).
  */
-import { ClientConnectorError, type ConnectorErrorInit } from "./connection.ts";
+import type { ClientErrorOptions } from "./client_error.ts";
+import { ClientConnectorError, type ConnectorErrorInit, ServerConnectionError } from "./connection.ts";
 
 /**
  * A TLS connection could not be made: the parent of the two TLS failures of
@@ -66,5 +68,50 @@ export class ClientConnectorCertificateError extends ClientSSLError {
   constructor(message: string, init: CertificateErrorInit) {
     super(message, init);
     this.reason = init.reason;
+  }
+}
+
+/** What a {@link ServerFingerprintMismatch} says. */
+export interface FingerprintMismatchInit extends ClientErrorOptions {
+  /** The SHA-256 that was pinned, lower-case hex. */
+  expected: string;
+  /** The SHA-256 of the certificate the server showed, lower-case hex. */
+  got: string;
+  /** The host connected to. */
+  host: string;
+  /** The port connected to. */
+  port: number;
+}
+
+/**
+ * The server's certificate is not the one pinned with a `Fingerprint`. The
+ * connection was closed before anything was sent on it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await session.get("https://api.example/", { ssl: new Fingerprint(pinned) });
+ * } catch (err) {
+ *   if (err instanceof ServerFingerprintMismatch) console.error(`expected ${err.expected}, got ${err.got}`);
+ * }
+ * ```
+ */
+export class ServerFingerprintMismatch extends ServerConnectionError {
+  /** The SHA-256 that was pinned, lower-case hex. */
+  readonly expected: string;
+  /** The SHA-256 of the certificate the server showed, lower-case hex. */
+  readonly got: string;
+  /** The host connected to. */
+  readonly host: string;
+  /** The port connected to. */
+  readonly port: number;
+
+  /** `init` holds both fingerprints and where the connection went. */
+  constructor(message: string, init: FingerprintMismatchInit) {
+    super(message, { cause: init.cause });
+    this.expected = init.expected;
+    this.got = init.got;
+    this.host = init.host;
+    this.port = init.port;
   }
 }

@@ -7,9 +7,10 @@
 
 /**
  * What kind of failure a runtime's fetch error describes: `certificate` is the
- * server's certificate refused, `tls` any other failed TLS handshake.
+ * server's certificate refused, `tls` any other failed TLS handshake,
+ * `fingerprint` a pinned certificate not matching.
  */
-export type NetworkFailureKind = "refused" | "dns" | "disconnected" | "payload" | "certificate" | "tls" | "other";
+export type NetworkFailureKind = "refused" | "dns" | "disconnected" | "payload" | "certificate" | "tls" | "fingerprint" | "other";
 
 /** A runtime's fetch error, read into one shape. */
 export interface NetworkFailure {
@@ -25,6 +26,8 @@ export interface NetworkFailure {
    * stack around its reason ("80DC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…").
    */
   reason: string;
+  /** For a `fingerprint` failure: the pinned SHA-256 and the server's, lower-case hex. */
+  pin?: { expected: string; got: string };
 }
 
 /**
@@ -81,8 +84,9 @@ const CODE_KINDS: Record<string, NetworkFailureKind> = {
   EPAYLOAD: "payload",
   // Bun's for a failed handshake; Node's are ERR_SSL_… and ERR_OSSL_… (kindOfCode).
   EPROTO: "tls",
-  // runtime/transport.ts: a client key or certificate that cannot be used.
+  // runtime/transport_types.ts: a client key or certificate that cannot be used, a pin that does not hold.
   ERR_TLS_SETUP: "tls",
+  ERR_TLS_FINGERPRINT_MISMATCH: "fingerprint",
   ...Object.fromEntries(CERTIFICATE_CODES.map((code) => [code, "certificate" as const])),
 };
 
@@ -121,12 +125,12 @@ function messageOf(value: unknown): string {
   return value instanceof Error ? value.message : typeof value === "string" ? value : "";
 }
 
-/** Walks `err`, `err.cause`, `err.cause.cause`… for the first known system code. */
-function findCode(err: unknown): string | undefined {
+/** Walks `err`, `err.cause`, `err.cause.cause`… for the first known system code, and the error that has it. */
+function findCode(err: unknown): { code: string; at: object } | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 5 && current; depth++) {
     const code = codeOf(current);
-    if (code && kindOfCode(code)) return code;
+    if (code && kindOfCode(code)) return { code, at: current as object };
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
@@ -155,8 +159,12 @@ function failure(kind: NetworkFailureKind, code: string, detail: string): Networ
 /** Reads any runtime's fetch or body-read error into a {@link NetworkFailure}. */
 export function readNetworkFailure(err: unknown): NetworkFailure {
   const detail = deepestMessage(err);
-  const code = findCode(err);
-  if (code) return failure(kindOfCode(code)!, code === "ConnectionRefused" ? "ECONNREFUSED" : code, detail);
+  const found = findCode(err);
+  if (found?.code === "ERR_TLS_FINGERPRINT_MISMATCH") {
+    const { expected, got, message } = found.at as { expected: string; got: string; message: string };
+    return { ...failure("fingerprint", found.code, message), pin: { expected, got } };
+  }
+  if (found) return failure(kindOfCode(found.code)!, found.code === "ConnectionRefused" ? "ECONNREFUSED" : found.code, detail);
   const texts = [detail, messageOf(err)].join(" | ");
   for (const [pattern, found] of MESSAGE_CODES) {
     if (pattern.test(texts)) return failure(kindOfCode(found)!, found, detail);

@@ -3,9 +3,11 @@
  * its connections; where Bun has none, fetch's own `tls` member per request
  * (Bun keys its pool by those settings, so a connection made without
  * verification is never reused by a request that asks for it; the
- * connections then close when idle, not with the connector).
+ * connections then close when idle, not with the connector). A fingerprint
+ * goes through npm undici's fetch (transport_undici.ts).
  */
 import type { Transport, TransportConfig } from "./transport_types.ts";
+import { undiciFetchTransport } from "./transport_undici.ts";
 
 /** Bun's `tls` option, as aiofetch fills it. */
 interface BunTls {
@@ -47,6 +49,8 @@ function connection(config: TransportConfig): BunConnection {
 
 /** The transport for `config` on Bun. */
 export function openBunTransport(config: TransportConfig): Promise<Transport> {
+  // Bun calls tls.checkServerIdentity only for a chain it verified, so a pin without verification goes through npm undici.
+  if (config.tls?.fingerprint !== undefined) return undiciFetchTransport(config);
   const options = connection(config);
   const Session = (globalThis as unknown as { Bun: { FetchSession?: FetchSessionClass } }).Bun.FetchSession;
   if (typeof Session === "function") {

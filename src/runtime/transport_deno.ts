@@ -2,8 +2,9 @@
  * Deno's transport: `Deno.createHttpClient`, passed as fetch's `client`, for
  * a CA and a client certificate. Deno has no way to skip verification (its
  * client silently ignores unknown options, and the CLI flag is
- * process-wide) nor to send another name as SNI, so those go through npm
- * undici's fetch (transport_undici.ts), which needs `--allow-env`.
+ * process-wide), to send another name as SNI, or to see the server's
+ * certificate (for a fingerprint), so those go through npm undici's fetch
+ * (transport_undici.ts), which needs `--allow-env`.
  */
 import { type Transport, type TransportConfig, TlsSetupError } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
@@ -19,9 +20,9 @@ interface DenoHttp {
   createHttpClient(options: HttpClientOptions): { close(): void };
 }
 
-/** True when Deno's own client can carry `config`. */
+/** True when Deno's own client can carry `config`: it cannot skip verification, send another name, or show the peer's certificate. */
 function native({ tls }: TransportConfig): boolean {
-  return !tls || (tls.verify && tls.serverName === undefined);
+  return !tls || (tls.verify && tls.serverName === undefined && tls.fingerprint === undefined);
 }
 
 function clientOptions({ tls }: TransportConfig): HttpClientOptions {

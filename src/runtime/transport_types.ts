@@ -21,6 +21,12 @@ export interface TlsConfig {
   readonly verify: boolean;
   /** The name sent as SNI and verified, instead of the URL's host. */
   readonly serverName: string | undefined;
+  /**
+   * The SHA-256 of the server's leaf certificate (DER), lower-case hex: the
+   * connection is closed before anything is sent unless it matches. The
+   * chain is then not verified (aiohttp's `Fingerprint`).
+   */
+  readonly fingerprint: string | undefined;
   /** Identifies equal settings: one transport (and pool of connections) serves them all. */
   readonly id: string;
 }
@@ -46,4 +52,24 @@ export interface Transport {
 export class TlsSetupError extends Error {
   /** The code network_errors.ts reads. */
   readonly code = "ERR_TLS_SETUP";
+}
+
+/**
+ * The server's certificate is not the pinned one: what a transport's
+ * connector fails the connection with, read into ServerFingerprintMismatch
+ * (runtime/network_errors.ts). The runtimes hand it on as the cause.
+ */
+export class PeerFingerprintMismatch extends Error {
+  /** The code network_errors.ts reads. */
+  readonly code = "ERR_TLS_FINGERPRINT_MISMATCH";
+  /** The pinned SHA-256, lower-case hex. */
+  readonly expected: string;
+  /** The server certificate's SHA-256, lower-case hex. */
+  readonly got: string;
+
+  constructor(expected: string, got: string) {
+    super(`the server's certificate has the SHA-256 ${got}, not the one pinned, ${expected}`);
+    this.expected = expected;
+    this.got = got;
+  }
 }

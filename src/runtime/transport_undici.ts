@@ -6,8 +6,10 @@
  * Node 20.18, 8 Node 22). It is imported as "undici/index.js": Bun maps the
  * bare "undici" to a built-in stub whose Agent does nothing.
  */
+import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
-import type { TransportConfig, TransportFetch } from "./transport_types.ts";
+import type { TLSSocket } from "node:tls";
+import { PeerFingerprintMismatch, type TlsConfig, type TransportConfig, type TransportFetch } from "./transport_types.ts";
 import { type Dispatcher, rawDispatcher } from "./undici.ts";
 
 /** What undici's connector is called with for each new connection. */
@@ -56,18 +58,37 @@ function keepTlsAlert(this: Socket, err: Error & { code?: unknown }): void {
 /** The connector options of undici for `config`: TLS as node:tls takes it. */
 function connectorOptions({ tls }: TransportConfig): Record<string, unknown> {
   if (!tls) return {};
-  return { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify };
+  const options: Record<string, unknown> = { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify };
+  // A resumed TLS session shows no peer certificate, and a pinned one must be seen on every connection.
+  if (tls.fingerprint !== undefined) options.maxCachedSessions = 0;
+  return options;
+}
+
+/** The pin's verdict on a new connection: undefined when it holds (or there is no TLS). */
+function pinFailure(socket: Socket, tls: TlsConfig): PeerFingerprintMismatch | undefined {
+  const raw = (socket as TLSSocket).getPeerCertificate?.()?.raw;
+  if (!raw) return new PeerFingerprintMismatch(tls.fingerprint!, "(no certificate)");
+  const got = createHash("sha256").update(raw).digest("hex");
+  return got === tls.fingerprint ? undefined : new PeerFingerprintMismatch(tls.fingerprint!, got);
 }
 
 /** An undici Agent whose connections follow `config`. */
 export async function undiciAgent(config: TransportConfig): Promise<UndiciAgent> {
   const undici = await loadUndici();
   const base = undici.buildConnector(connectorOptions(config));
-  const serverName = config.tls?.serverName;
+  const { tls } = config;
+  const serverName = tls?.serverName;
   const connect: Connector = (options, callback) => {
     // undici would send the URL's host as SNI, and verify against it, before any `servername` of ours.
     base(serverName === undefined ? options : { ...options, servername: serverName }, (err, socket) => {
-      socket?.on("error", keepTlsAlert);
+      if (!socket) return callback(err, socket);
+      const mismatch = tls?.fingerprint !== undefined && options.protocol === "https:" ? pinFailure(socket, tls) : undefined;
+      if (mismatch) {
+        // Closed before a byte of the request is written to it.
+        socket.destroy();
+        return callback(mismatch, null);
+      }
+      socket.on("error", keepTlsAlert);
       callback(err, socket);
     });
   };

@@ -25,6 +25,8 @@ export const certs = {
   /** A leaf for wrong.test only, signed by the same CA. */
   wrongName: fixture("wrong-name.pem"),
   wrongNameKey: fixture("wrong-name-key.pem"),
+  /** The SHA-256 of the wrong-name leaf's DER, lower-case hex. */
+  wrongNameSha256: fixture("wrong-name.sha256").trim(),
   /** The CA the mTLS server trusts for client certificates. */
   clientCa: fixture("client-ca.pem"),
   client: fixture("client.pem"),

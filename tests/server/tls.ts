@@ -9,7 +9,14 @@
  * - `wrong-name`: a leaf signed by the test CA for wrong.test only.
  *
  * `/tls` reads `socket.authorized`: Bun's server sockets have no
- * `getPeerCertificate`.
+ * `getPeerCertificate`. `/tls/close` answers the same and closes the
+ * connection, so that the next request needs a new one.
+ *
+ * Deno's node:https servers of one process accept each other's TLS session
+ * tickets, and a resumed session skips the certificate checks on both sides
+ * (a client resumes a session of another server without checking that
+ * server's name; an mTLS server serves it without a client certificate):
+ * a test should send one client's requests to one of these servers only.
  */
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -29,9 +36,17 @@ export interface TlsTestServer extends Listening {
   /** `https://localhost:PORT`: the same server under a host name. */
   localUrl: string;
   port: number;
+  /** Requests received so far. */
+  requests(): number;
 }
 
-const tlsRoute: Route = [/^\/tls$/, (req, res) => sendJson(res, { authorized: (req.socket as TLSSocket).authorized === true })];
+const tlsRoutes: Route[] = [
+  [/^\/tls$/, (req, res) => sendJson(res, { authorized: (req.socket as TLSSocket).authorized === true })],
+  [/^\/tls\/close$/, (req, res) => {
+    res.setHeader("connection", "close");
+    sendJson(res, { authorized: (req.socket as TLSSocket).authorized === true });
+  }],
+];
 
 const OPTIONS: Record<TlsServerKind, https.ServerOptions> = {
   https: { cert: certs.server, key: certs.serverKey },
@@ -41,10 +56,12 @@ const OPTIONS: Record<TlsServerKind, https.ServerOptions> = {
 
 /** Starts an HTTPS server of `kind` on 127.0.0.1 and a random port. */
 export async function startTlsServer(kind: TlsServerKind): Promise<TlsTestServer> {
-  const server = https.createServer(OPTIONS[kind], serve([tlsRoute, ...routes]));
+  const server = https.createServer(OPTIONS[kind], serve([...tlsRoutes, ...routes]));
+  let requests = 0;
+  server.on("request", () => requests++);
   // Longer than undici's 2-second margin, under which it never reuses a connection.
   server.keepAliveTimeout = 5000;
   const listening = await listen(server, { port: 0 }, "secureConnection");
   const { port } = server.address() as AddressInfo;
-  return { ...listening, url: `https://127.0.0.1:${port}`, localUrl: `https://localhost:${port}`, port };
+  return { ...listening, url: `https://127.0.0.1:${port}`, localUrl: `https://localhost:${port}`, port, requests: () => requests };
 }
