@@ -17,6 +17,7 @@ import {
 } from "../mod.ts";
 import { certs, CLIENT_KEY_PASSPHRASE } from "./server/certs.ts";
 import { type Echo, startServer } from "./server/mod.ts";
+import { allClosed } from "./server/listen.ts";
 import { startTlsServer } from "./server/tls.ts";
 
 const plain = await startServer();
@@ -63,14 +64,6 @@ test("an https URL on a port that speaks plain HTTP: ClientConnectorSSLError", a
   assert.equal(err.port, plain.port);
   assert.ok(err.message.startsWith(`GET ${url}: the TLS handshake with 127.0.0.1:${plain.port} failed (`), err.message);
 });
-
-/** Resolves once `condition()` holds, checking each 10 ms; fails after `limitMs`. */
-async function until(condition: () => boolean, what: string, limitMs = 5000): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > limitMs) assert.fail(`still not ${what} after ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
 
@@ -181,10 +174,9 @@ test("closing the session closes the connections of its TLS transports", async (
   const session = new ClientSession({ connector: new TCPConnector({ ssl: { ca: certs.ca } }) });
   await (await session.get(`${https.url}/get`)).text();
   await (await session.get(`${https.url}/get`, { ssl: { ca: certs.ca, rejectUnauthorized: false } })).text();
-  await until(() => https.open() >= 1, "connected");
+  assert.ok(https.open() >= 1);
   await session.close();
-  // Sooner than the clients would drop the idle connections by themselves (undici: 4 s).
-  await until(() => https.open() === 0, "closed", 2000);
+  await allClosed(https, 2000);
 });
 
 test("Fingerprint: the pinned certificate passes though its chain is not trusted, on every new connection; hex with colons or bytes alike", async () => {

@@ -8,6 +8,8 @@ export {
   type ConnectorErrorInit,
   ServerConnectionError,
   ServerDisconnectedError,
+  UnixClientConnectorError,
+  type UnixConnectorErrorInit,
 } from "./connection.ts";
 export {
   type CertificateErrorInit,

@@ -171,3 +171,28 @@ export function readNetworkFailure(err: unknown): NetworkFailure {
   }
   return failure("other", codeOf(err) ?? "EUNKNOWN", detail);
 }
+
+/** Why a unix socket could not be reached, in Node's and Bun's codes and Deno's words. */
+const SOCKET_CODES = ["ENOENT", "ECONNREFUSED", "EACCES", "ENOTSOCK"];
+const SOCKET_MESSAGES: Array<[RegExp, string]> = [
+  [/no such file or directory/i, "ENOENT"],
+  [/connection refused/i, "ECONNREFUSED"],
+  [/permission denied/i, "EACCES"],
+];
+
+/**
+ * The code of a fetch error that says a unix socket could not be reached
+ * (its path missing, nothing listening, no permission); undefined for any
+ * other failure. Only for hops sent to a socket: over TCP, or for a body
+ * read from a file, `ENOENT` means something else.
+ */
+export function socketFailureCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const code = codeOf(current);
+    if (code && SOCKET_CODES.includes(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  const text = deepestMessage(err);
+  return SOCKET_MESSAGES.find(([pattern]) => pattern.test(text))?.[1];
+}

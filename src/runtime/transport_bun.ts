@@ -1,5 +1,5 @@
 /**
- * Bun's transport: one `Bun.FetchSession` per setting, whose `close()` closes
+ * Bun's transport (TLS settings, a unix socket): one `Bun.FetchSession` per setting, whose `close()` closes
  * its connections; where Bun has none, fetch's own `tls` member per request
  * (Bun keys its pool by those settings, so a connection made without
  * verification is never reused by a request that asks for it; the
@@ -21,6 +21,7 @@ interface BunTls {
 /** The options of a FetchSession and the extra members of a per-request fetch alike. */
 interface BunConnection {
   tls?: BunTls;
+  unix?: string;
 }
 
 interface FetchSession {
@@ -44,6 +45,7 @@ function connection(config: TransportConfig): BunConnection {
   const options: BunConnection = {};
   const tls = bunTls(config);
   if (tls) options.tls = tls;
+  if (config.socketPath !== undefined) options.unix = config.socketPath;
   return options;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Deno's transport: `Deno.createHttpClient`, passed as fetch's `client`, for
- * a CA and a client certificate. Deno has no way to skip verification (its
+ * a CA, a client certificate and a unix socket (its `unix` proxy transport). Deno has no way to skip verification (its
  * client silently ignores unknown options, and the CLI flag is
  * process-wide), to send another name as SNI, or to see the server's
  * certificate (for a fingerprint), so those go through npm undici's fetch
@@ -14,6 +14,7 @@ interface HttpClientOptions {
   caCerts?: string[];
   cert?: string;
   key?: string;
+  proxy?: { transport: "unix"; path: string };
 }
 
 interface DenoHttp {
@@ -25,8 +26,10 @@ function native({ tls }: TransportConfig): boolean {
   return !tls || (tls.verify && tls.serverName === undefined && tls.fingerprint === undefined);
 }
 
-function clientOptions({ tls }: TransportConfig): HttpClientOptions {
+function clientOptions({ tls, socketPath }: TransportConfig): HttpClientOptions {
   const options: HttpClientOptions = {};
+  // Its request lines are then in absolute form (GET http://localhost/path), which HTTP/1.1 servers must take.
+  if (socketPath !== undefined) options.proxy = { transport: "unix", path: socketPath };
   if (tls?.ca) options.caCerts = [...tls.ca];
   if (tls?.cert !== undefined) options.cert = tls.cert;
   if (tls?.key !== undefined) options.key = tls.key;

@@ -35,6 +35,8 @@ export interface TlsConfig {
 export interface TransportConfig {
   /** TLS settings; the runtime's defaults when absent. */
   readonly tls: TlsConfig | undefined;
+  /** A unix socket every connection goes to, whatever the URL's host (plain HTTP only). */
+  readonly socketPath?: string;
 }
 
 /** A runtime's way of sending hops with one {@link TransportConfig}. */

@@ -1,6 +1,6 @@
 /**
  * What npm undici 6 brings: an `Agent` whose connector takes TLS settings
- * and a socket path. Node sends through it with its global fetch (a
+ * or a unix socket path. Node sends through it with its global fetch (a
  * `dispatcher`); Deno and Bun, for what their own fetch cannot do, with
  * undici's fetch. undici 6 is the line that still runs on Node 18 (7 needs
  * Node 20.18, 8 Node 22). It is imported as "undici/index.js": Bun maps the
@@ -56,8 +56,8 @@ function keepTlsAlert(this: Socket, err: Error & { code?: unknown }): void {
 }
 
 /** The connector options of undici for `config`: TLS as node:tls takes it. */
-function connectorOptions({ tls }: TransportConfig): Record<string, unknown> {
-  if (!tls) return {};
+function connectorOptions({ tls, socketPath }: TransportConfig): Record<string, unknown> {
+  if (!tls) return socketPath === undefined ? {} : { socketPath };
   const options: Record<string, unknown> = { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify };
   // A resumed TLS session shows no peer certificate, and a pinned one must be seen on every connection.
   if (tls.fingerprint !== undefined) options.maxCachedSessions = 0;

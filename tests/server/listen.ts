@@ -43,3 +43,15 @@ export async function listen(server: Server, where: { port: 0 } | { path: string
       }),
   };
 }
+
+/**
+ * Resolves once `server` has no connection open, checking every 10 ms; fails
+ * after `limitMs`, which a test keeps below the clients' own idle timeouts
+ * (undici's is 4 s) to see that a close() closed them.
+ */
+export async function allClosed(server: Listening, limitMs: number): Promise<void> {
+  for (let waited = 0; server.open() > 0; waited += 10) {
+    if (waited > limitMs) throw new Error(`${server.open()} connection(s) still open ${limitMs} ms later`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
