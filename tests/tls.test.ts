@@ -12,9 +12,11 @@ import {
   ServerConnectionError,
   ServerDisconnectedError,
   ServerFingerprintMismatch,
+  retry,
   type SSLSetting,
   TCPConnector,
 } from "../mod.ts";
+import { runChild } from "./child.ts";
 import { certs, CLIENT_KEY_PASSPHRASE } from "./server/certs.ts";
 import { type Echo, startServer } from "./server/mod.ts";
 import { allClosed } from "./server/listen.ts";
@@ -223,4 +225,25 @@ test("Fingerprint refuses what is not a SHA-256", () => {
   assert.throws(() => new Fingerprint(new Uint8Array(16)), /got 16 \(an MD5 digest, which is not accepted\)/);
   assert.throws(() => new Fingerprint("xyz"), /the digest is not hex/);
   assert.throws(() => new Fingerprint(42 as unknown as string), /the digest must be hex text or bytes, got number/);
+});
+
+test("a process exits once its requests are over, a session with TLS settings left open and request() with its own ssl", async () => {
+  const result = await runChild(`
+    import { ClientSession, TCPConnector, request } from MOD;
+    const ca = ${JSON.stringify(certs.ca)};
+    const session = new ClientSession({ connector: new TCPConnector({ ssl: { ca } }) });
+    console.log((await session.get("${https.url}/get")).status);
+    const once = await request("GET", "${https.url}/get", { ssl: { ca } });
+    console.log(once.status, (await once.json()).path);
+  `, 20_000);
+  assert.equal(result.code, 0, `killed or failed: ${result.stderr}`);
+  assert.deepEqual(result.stdout.trim().split("\n"), ["200", "200 /get"]);
+});
+
+test("retry() does not retry a TLS failure by default: it would fail the same way", async () => {
+  const retries: number[] = [];
+  await using session = new ClientSession({ middlewares: [retry({ attempts: 3, backoff: () => 0, onRetry: (info) => void retries.push(info.retry) })] });
+  await failure(session.get(`${https.url}/get`), ClientConnectorCertificateError);
+  await failure(session.get(`${mtls.url}/get`, { ssl: { ca: certs.ca } }), ClientConnectorSSLError);
+  assert.deepEqual(retries, []);
 });

@@ -33,7 +33,16 @@ export interface BaseConnectorOptions {
   limitPerHost?: number;
 }
 
-/** Where a hop is sent: a connector's own transport, or the one for a request's own `ssl`. */
+/**
+ * Where a hop is sent: a connector's own transport, or the one for a
+ * request's own `ssl` ({@link BaseConnector.transportFor}).
+ *
+ * @example
+ * ```ts
+ * const transport: HopTransport = connector.transportFor({ ca }, () => "GET https://internal.example/");
+ * const raw = await transport.fetch(new URL("https://internal.example/"), { method: "GET" });
+ * ```
+ */
 export interface HopTransport {
   /** Sends one hop. */
   readonly fetch: FetchFunction;

@@ -7,7 +7,14 @@
  */
 import type { TlsConfig } from "../runtime/transport.ts";
 
-/** PEM text, or its bytes (a file's contents, say). */
+/**
+ * PEM text, or its bytes (a file's contents, say).
+ *
+ * @example
+ * ```ts
+ * const ca: PemInput = await Deno.readFile("internal-ca.pem"); // or "-----BEGIN CERTIFICATE-----\n…"
+ * ```
+ */
 export type PemInput = string | Uint8Array;
 
 /**

@@ -3,7 +3,7 @@
  * over HTTP to one socket, whatever its URL's host, through the runtime's
  * transport for a socket path (runtime/transport.ts).
  */
-import { UnixClientConnectorError } from "../errors/connection.ts";
+import { ClientConnectionError, UnixClientConnectorError } from "../errors/connection.ts";
 import { describeRequest } from "../errors/describe.ts";
 import { readNetworkFailure, socketFailureCode } from "../runtime/network_errors.ts";
 import { checkTransport } from "../runtime/transport.ts";
@@ -27,7 +27,8 @@ export interface UnixConnectorOptions extends BaseConnectorOptions {
 /**
  * Sends every hop over HTTP to a unix socket, as aiohttp's `UnixConnector`:
  * the URL's host and port only make the Host header, so `http://localhost/…`
- * is the usual form. Plain HTTP only: an `https:` URL is refused. Limits as
+ * is the usual form. Plain HTTP only: an `https:` URL is refused with a
+ * ClientConnectionError. Limits as
  * on a {@link TCPConnector}; a socket that cannot be reached is a
  * {@link UnixClientConnectorError}.
  *
@@ -56,8 +57,8 @@ export class UnixConnector extends BaseConnector {
   /** Sends one hop over the socket. */
   fetch(url: URL, init: RequestInit & { duplex?: "half" }): Promise<Response> {
     if (url.protocol !== "http:") {
-      const message = `${describeRequest(init.method ?? "GET", url)}: a UnixConnector speaks plain HTTP over its socket; use an http: URL`;
-      return Promise.reject(new UnixClientConnectorError(message, this.#where(url, "EPROTONOSUPPORT")));
+      // Not a connector error: nothing went wrong with the socket, and a retry would fail the same way.
+      return Promise.reject(new ClientConnectionError(`${describeRequest(init.method ?? "GET", url)}: a UnixConnector speaks plain HTTP over its socket; use an http: URL`));
     }
     return this.#fetch(url, init).catch((err: unknown) => {
       throw this.#unreachable(err, url, init.method ?? "GET");
@@ -75,15 +76,11 @@ export class UnixConnector extends BaseConnector {
     await this.#transports.close();
   }
 
-  #where(url: URL, code: string, cause?: unknown) {
-    return { host: url.hostname, port: Number(url.port) || 80, code, path: this.path, cause };
-  }
-
   /** A runtime's failure to reach the socket as a UnixClientConnectorError; any other failure as it is. */
   #unreachable(err: unknown, url: URL, method: string): unknown {
     const code = socketFailureCode(err);
     if (!code) return err;
     const message = `${describeRequest(method, url)}: cannot connect to the unix socket ${this.path} (${code}): ${readNetworkFailure(err).reason}`;
-    return new UnixClientConnectorError(message, this.#where(url, code, err));
+    return new UnixClientConnectorError(message, { host: url.hostname, port: Number(url.port) || 80, code, path: this.path, cause: err });
   }
 }

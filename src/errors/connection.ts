@@ -34,7 +34,14 @@ export class ClientConnectorError extends ClientConnectionError {
 /** The host name could not be resolved. */
 export class ClientConnectorDNSError extends ClientConnectorError {}
 
-/** Where a unix-socket connection attempt went, and what the system said. */
+/**
+ * Where a unix-socket connection attempt went, and what the system said.
+ *
+ * @example
+ * ```ts
+ * const init: UnixConnectorErrorInit = { host: "localhost", port: 80, code: "ENOENT", path: "/var/run/docker.sock" };
+ * ```
+ */
 export interface UnixConnectorErrorInit extends ConnectorErrorInit {
   /** The socket's path. */
   path: string;

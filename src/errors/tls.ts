@@ -37,7 +37,14 @@ export class ClientSSLError extends ClientConnectorError {}
  */
 export class ClientConnectorSSLError extends ClientSSLError {}
 
-/** What a {@link ClientConnectorCertificateError} says beyond where the connection went. */
+/**
+ * What a {@link ClientConnectorCertificateError} says beyond where the connection went.
+ *
+ * @example
+ * ```ts
+ * const init: CertificateErrorInit = { host: "127.0.0.1", port: 8443, code: "CERT_HAS_EXPIRED", reason: "certificate has expired" };
+ * ```
+ */
 export interface CertificateErrorInit extends ConnectorErrorInit {
   /** Why the certificate was refused, as the runtime put it. */
   reason: string;
@@ -71,7 +78,14 @@ export class ClientConnectorCertificateError extends ClientSSLError {
   }
 }
 
-/** What a {@link ServerFingerprintMismatch} says. */
+/**
+ * What a {@link ServerFingerprintMismatch} says.
+ *
+ * @example
+ * ```ts
+ * const init: FingerprintMismatchInit = { expected: pinned.sha256, got: "1ce044e6…", host: "api.example", port: 443 };
+ * ```
+ */
 export interface FingerprintMismatchInit extends ClientErrorOptions {
   /** The SHA-256 that was pinned, lower-case hex. */
   expected: string;
