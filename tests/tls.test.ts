@@ -224,6 +224,7 @@ test("Fingerprint refuses what is not a SHA-256", () => {
   assert.throws(() => new Fingerprint("ab".repeat(20)), /new Fingerprint\(\): a SHA-256 is 32 bytes, got 20 \(a SHA-1 digest, which is not accepted\)/);
   assert.throws(() => new Fingerprint(new Uint8Array(16)), /got 16 \(an MD5 digest, which is not accepted\)/);
   assert.throws(() => new Fingerprint("xyz"), /the digest is not hex/);
+  assert.throws(() => new Fingerprint("abc"), /a SHA-256 is 32 bytes, got 3 hex digits$/);
   assert.throws(() => new Fingerprint(42 as unknown as string), /the digest must be hex text or bytes, got number/);
 });
 

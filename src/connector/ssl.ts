@@ -81,8 +81,9 @@ export class Fingerprint {
     if (hex === undefined) throw new TypeError(`new Fingerprint(): the digest must be hex text or bytes, got ${typeof digest}`);
     if (!/^[0-9a-f]*$/.test(hex)) throw new TypeError("new Fingerprint(): the digest is not hex (digits 0-9, a-f, colons between bytes)");
     if (hex.length !== 64) {
+      const got = hex.length % 2 ? `${hex.length} hex digits` : `${hex.length / 2}`;
       const other = DIGEST_NAMES[hex.length / 2];
-      throw new TypeError(`new Fingerprint(): a SHA-256 is 32 bytes, got ${hex.length / 2}${other ? ` (${other} digest, which is not accepted)` : ""}`);
+      throw new TypeError(`new Fingerprint(): a SHA-256 is 32 bytes, got ${got}${other ? ` (${other} digest, which is not accepted)` : ""}`);
     }
     this.sha256 = hex;
   }
