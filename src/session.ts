@@ -45,6 +45,7 @@ export class ClientSession {
     this.timeout = options.timeout ? ClientTimeout.from(options.timeout) : new ClientTimeout();
     this.connector = connectorOf(options);
     this.connectorOwner = options.connectorOwner ?? true;
+    const route = { proxy: options.proxy, proxyAuth: options.proxyAuth, proxyHeaders: options.proxyHeaders };
     this.cookieJar = options.cookieJar ?? new CookieJar();
     if (options.cookies) this.cookieJar.updateCookies(options.cookies);
     this.#defaults = {
@@ -59,6 +60,10 @@ export class ClientSession {
       middlewares: options.middlewares ?? [],
       traceConfigs: options.traceConfigs ?? [],
       connector: this.connector,
+      route,
+      transport: route.proxy === undefined && route.proxyAuth === undefined && route.proxyHeaders === undefined
+        ? this.connector
+        : this.connector.transportFor(route, () => "new ClientSession()"),
       cookieJar: this.cookieJar,
       maxBodySize: options.maxBodySize,
       autoDecompress: options.autoDecompress ?? true,

@@ -17,6 +17,7 @@ import {
   TCPConnector,
 } from "../mod.ts";
 import { runChild } from "./child.ts";
+import { failure } from "./expect.ts";
 import { certs, CLIENT_KEY_PASSPHRASE } from "./server/certs.ts";
 import { type Echo, startServer } from "./server/mod.ts";
 import { allClosed } from "./server/listen.ts";
@@ -30,12 +31,6 @@ after(async () => {
   await Promise.all([plain.close(), https.close(), mtls.close(), wrongName.close()]);
 });
 
-/** The error `promise` rejects with, asserted to be an instance of `type`. */
-async function failure<T>(promise: Promise<unknown>, type: abstract new (...args: never[]) => T): Promise<T> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  assert.ok(err instanceof type, `expected ${type.name}, got ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-  return err as T;
-}
 
 test("TLS errors follow aiohttp's hierarchy", () => {
   for (const type of [ClientConnectorCertificateError, ClientConnectorSSLError]) {

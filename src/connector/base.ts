@@ -3,7 +3,7 @@
  * one place hops go through, and closing. TCPConnector and UnixConnector
  * (connector.ts, unix.ts) decide how hops travel.
  */
-import type { SSLSetting } from "./ssl.ts";
+import type { ConnectionRoute } from "./proxy.ts";
 import { Limiter } from "./limits.ts";
 
 /**
@@ -46,6 +46,8 @@ export interface BaseConnectorOptions {
 export interface HopTransport {
   /** Sends one hop. */
   readonly fetch: FetchFunction;
+  /** The origin of the proxy hops go through, if any (`http://host:port`, no credentials): for the errors. */
+  readonly proxy?: string;
 }
 
 /**
@@ -92,11 +94,11 @@ export abstract class BaseConnector {
   abstract fetch(url: URL, init: RequestInit & { duplex?: "half" }): Promise<Response>;
 
   /**
-   * Where the hops of a request with an `ssl` of its own go; throws a
-   * TypeError, naming the request by `what`, when the connector cannot
-   * honour it.
+   * Where the hops of a request go that asks for TLS settings or a proxy of
+   * its own; throws a TypeError, naming the request by `what`, when the
+   * connector cannot honour them.
    */
-  abstract transportFor(ssl: SSLSetting, what: () => string): HopTransport;
+  abstract transportFor(route: ConnectionRoute, what: () => string): HopTransport;
 
   /**
    * Closes the connector: hops waiting for a slot and every later one fail

@@ -5,7 +5,9 @@
  * it. A session owns one; several sessions may share one.
  */
 import { checkTransport } from "../runtime/transport.ts";
+import type { TlsConfig } from "../runtime/transport_types.ts";
 import { BaseConnector, type BaseConnectorOptions, type FetchFunction, type HopTransport } from "./base.ts";
+import { type ConnectionRoute, resolveProxy } from "./proxy.ts";
 import { resolveSsl, type SSLSetting } from "./ssl.ts";
 import { Transports } from "./transports.ts";
 
@@ -62,7 +64,9 @@ const PLAIN: HopTransport = { fetch: globalFetch };
  */
 export class TCPConnector extends BaseConnector {
   readonly #fetch: FetchFunction;
-  /** Set when the caller gave a fetch: then no request may ask for TLS settings. */
+  /** The connector's own TLS settings, which a request's proxy keeps. */
+  readonly #tls: TlsConfig | undefined;
+  /** Set when the caller gave a fetch: then no request may ask for TLS settings or a proxy. */
   readonly #own: boolean;
   readonly #transports = new Transports();
 
@@ -70,11 +74,11 @@ export class TCPConnector extends BaseConnector {
   constructor(options: TCPConnectorOptions = {}) {
     super(options);
     const what = () => "new TCPConnector()";
-    const tls = resolveSsl(options.ssl, what);
+    const tls = (this.#tls = resolveSsl(options.ssl, what));
     this.#own = options.fetch !== undefined;
     if (tls && this.#own) throw new TypeError(`${what()}: ssl and fetch cannot be given together: ssl picks the runtime's own way of sending`);
     if (tls) checkTransport(what());
-    this.#fetch = options.fetch ?? (tls ? this.#transports.get(tls.id, { tls }).fetch : globalFetch);
+    this.#fetch = options.fetch ?? (tls ? this.#transports.get({ tls }).fetch : globalFetch);
   }
 
   /** Sends one hop through the connector's transport. */
@@ -83,16 +87,22 @@ export class TCPConnector extends BaseConnector {
   }
 
   /**
-   * Where the hops of a request with an `ssl` of its own go: the transport
-   * for those settings, shared by every request that asks for the same.
-   * Refused for a connector with a fetch of the caller's own.
+   * Where the hops of a request go that asks for TLS settings or a proxy of
+   * its own: the transport for those, shared by every request that asks for
+   * the same. A request's `ssl` replaces the connector's; a proxy keeps the
+   * connector's TLS settings for the origin. Refused for a connector with a
+   * fetch of the caller's own.
    */
-  transportFor(ssl: SSLSetting, what: () => string): HopTransport {
-    if (this.#own) throw new TypeError(`${what()}: ssl cannot be given to a request whose connector sends with a fetch of its own`);
-    const tls = resolveSsl(ssl, what);
-    if (!tls) return PLAIN;
+  transportFor(route: ConnectionRoute, what: () => string): HopTransport {
+    if (this.#own) {
+      const name = route.ssl !== undefined ? "ssl" : "a proxy";
+      throw new TypeError(`${what()}: ${name} cannot be given to a request whose connector sends with a fetch of its own`);
+    }
+    const tls = route.ssl === undefined ? this.#tls : resolveSsl(route.ssl, what);
+    const proxy = resolveProxy(route, what);
+    if (!tls && !proxy) return PLAIN;
     checkTransport(what());
-    return this.#transports.get(tls.id, { tls });
+    return this.#transports.get({ tls, proxy });
   }
 
   /** Closes the connector (see {@link BaseConnector.close}) and its transports' connections. */

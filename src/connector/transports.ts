@@ -9,12 +9,14 @@ import type { HopTransport } from "./base.ts";
 
 /** One transport, opened on its first hop. */
 class LazyTransport implements HopTransport {
+  readonly proxy: string | undefined;
   readonly #config: TransportConfig;
   #opened: Promise<Transport> | undefined;
   #fetch: TransportFetch | undefined;
 
   constructor(config: TransportConfig) {
     this.#config = config;
+    this.proxy = config.proxy?.origin;
   }
 
   readonly fetch: TransportFetch = (url, init) => {
@@ -35,8 +37,9 @@ class LazyTransport implements HopTransport {
 export class Transports {
   readonly #byId = new Map<string, LazyTransport>();
 
-  /** The transport for `config`, `id` naming its setting. */
-  get(id: string, config: TransportConfig): HopTransport {
+  /** The transport for `config`. */
+  get(config: TransportConfig): HopTransport {
+    const id = `${config.tls?.id ?? ""}|${config.proxy?.id ?? ""}|${config.socketPath ?? ""}`;
     let transport = this.#byId.get(id);
     if (!transport) this.#byId.set(id, (transport = new LazyTransport(config)));
     return transport;

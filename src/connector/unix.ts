@@ -8,7 +8,7 @@ import { describeRequest } from "../errors/describe.ts";
 import { readNetworkFailure, socketFailureCode } from "../runtime/network_errors.ts";
 import { checkTransport } from "../runtime/transport.ts";
 import { BaseConnector, type BaseConnectorOptions, type FetchFunction, type HopTransport } from "./base.ts";
-import type { SSLSetting } from "./ssl.ts";
+import type { ConnectionRoute } from "./proxy.ts";
 import { Transports } from "./transports.ts";
 
 /** Options of {@link UnixConnector}. */
@@ -51,7 +51,7 @@ export class UnixConnector extends BaseConnector {
     if (typeof options?.path !== "string" || !options.path) throw new TypeError(`${what}: path must be the socket's path, a non-empty string`);
     checkTransport(what);
     this.path = options.path;
-    this.#fetch = this.#transports.get("unix", { tls: undefined, socketPath: this.path }).fetch;
+    this.#fetch = this.#transports.get({ tls: undefined, socketPath: this.path }).fetch;
   }
 
   /** Sends one hop over the socket. */
@@ -65,9 +65,10 @@ export class UnixConnector extends BaseConnector {
     });
   }
 
-  /** Refused: a UnixConnector's requests take no `ssl`. */
-  transportFor(_ssl: SSLSetting, what: () => string): HopTransport {
-    throw new TypeError(`${what()}: ssl is not an option of a UnixConnector's requests: it speaks plain HTTP over its socket`);
+  /** Refused: a UnixConnector's requests take no `ssl` and no proxy. */
+  transportFor(route: ConnectionRoute, what: () => string): HopTransport {
+    const name = route.ssl !== undefined ? "ssl is" : "a proxy is";
+    throw new TypeError(`${what()}: ${name} not an option of a UnixConnector's requests: they go over its socket, in plain HTTP`);
   }
 
   /** Closes the connector (see {@link BaseConnector.close}) and its connections to the socket. */

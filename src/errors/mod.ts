@@ -19,6 +19,7 @@ export {
   type FingerprintMismatchInit,
   ServerFingerprintMismatch,
 } from "./tls.ts";
+export { ClientHttpProxyError, ClientProxyConnectionError } from "./proxy.ts";
 export { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./timeout.ts";
 export { ClientPayloadError } from "./payload.ts";
 export { IncompleteReadError, LineTooLongError } from "./stream.ts";

@@ -64,7 +64,7 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
     return new ClientResponse(raw, { sent: hop, deadline, maxBodySize: ctx.maxBodySize, autoDecompress: ctx.autoDecompress, onFinish: release });
   } catch (err) {
     release?.();
-    throw toClientError(err, hop.method, hop.url, deadline.abortReason());
+    throw toClientError(err, hop, deadline.abortReason(), transport.proxy);
   }
 }
 

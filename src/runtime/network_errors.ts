@@ -8,9 +8,9 @@
 /**
  * What kind of failure a runtime's fetch error describes: `certificate` is the
  * server's certificate refused, `tls` any other failed TLS handshake,
- * `fingerprint` a pinned certificate not matching.
+ * `fingerprint` a pinned certificate not matching, `proxy` a proxy refusing a tunnel.
  */
-export type NetworkFailureKind = "refused" | "dns" | "disconnected" | "payload" | "certificate" | "tls" | "fingerprint" | "other";
+export type NetworkFailureKind = "refused" | "dns" | "disconnected" | "payload" | "certificate" | "tls" | "fingerprint" | "proxy" | "other";
 
 /** A runtime's fetch error, read into one shape. */
 export interface NetworkFailure {
@@ -28,6 +28,8 @@ export interface NetworkFailure {
   reason: string;
   /** For a `fingerprint` failure: the pinned SHA-256 and the server's, lower-case hex. */
   pin?: { expected: string; got: string };
+  /** For a `proxy` failure: the proxy's answer to the CONNECT. */
+  tunnel?: { status: number; statusText: string };
 }
 
 /**
@@ -87,6 +89,8 @@ const CODE_KINDS: Record<string, NetworkFailureKind> = {
   // runtime/transport_types.ts: a client key or certificate that cannot be used, a pin that does not hold.
   ERR_TLS_SETUP: "tls",
   ERR_TLS_FINGERPRINT_MISMATCH: "fingerprint",
+  // Bun's, and runtime/transport_types.ts's: a proxy refusing a tunnel.
+  ERR_PROXY_TUNNEL: "proxy",
   ...Object.fromEntries(CERTIFICATE_CODES.map((code) => [code, "certificate" as const])),
 };
 
@@ -148,6 +152,14 @@ function deepestMessage(err: unknown): string {
   return best;
 }
 
+/** The proxy's answer: aiofetch's own ProxyRefusal has it; Bun says "Proxy refused to open a tunnel: 407 Proxy Authentication Required". */
+function tunnelAnswer(err: object): { status: number; statusText: string } {
+  const { status, statusText } = err as { status?: unknown; statusText?: unknown };
+  if (typeof status === "number") return { status, statusText: String(statusText ?? "") };
+  const said = /(\d{3}) ?([^\r\n]*)$/.exec(messageOf(err));
+  return said ? { status: Number(said[1]), statusText: said[2]! } : { status: 0, statusText: messageOf(err) };
+}
+
 const DENO_PREFIX = /^error sending request for url \(.*?\): (?:client error \(Connect\): )?/;
 const OPENSSL_STACK = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/;
 
@@ -164,6 +176,7 @@ export function readNetworkFailure(err: unknown): NetworkFailure {
     const { expected, got, message } = found.at as { expected: string; got: string; message: string };
     return { ...failure("fingerprint", found.code, message), pin: { expected, got } };
   }
+  if (found?.code === "ERR_PROXY_TUNNEL") return { ...failure("proxy", found.code, detail), tunnel: tunnelAnswer(found.at) };
   if (found) return failure(kindOfCode(found.code)!, found.code === "ConnectionRefused" ? "ECONNREFUSED" : found.code, detail);
   const texts = [detail, messageOf(err)].join(" | ");
   for (const [pattern, found] of MESSAGE_CODES) {

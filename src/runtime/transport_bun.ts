@@ -1,12 +1,12 @@
 /**
- * Bun's transport (TLS settings, a unix socket): one `Bun.FetchSession` per setting, whose `close()` closes
+ * Bun's transport (TLS settings, a unix socket, a proxy): one `Bun.FetchSession` per setting, whose `close()` closes
  * its connections; where Bun has none, fetch's own `tls` member per request
  * (Bun keys its pool by those settings, so a connection made without
  * verification is never reused by a request that asks for it; the
  * connections then close when idle, not with the connector). A fingerprint
  * goes through npm undici's fetch (transport_undici.ts).
  */
-import type { Transport, TransportConfig } from "./transport_types.ts";
+import { ProxyRefusal, type Transport, type TransportConfig, type TransportFetch } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
 
 /** Bun's `tls` option, as aiofetch fills it. */
@@ -22,6 +22,7 @@ interface BunTls {
 interface BunConnection {
   tls?: BunTls;
   unix?: string;
+  proxy?: { url: string; headers: Record<string, string> };
 }
 
 interface FetchSession {
@@ -46,7 +47,27 @@ function connection(config: TransportConfig): BunConnection {
   const tls = bunTls(config);
   if (tls) options.tls = tls;
   if (config.socketPath !== undefined) options.unix = config.socketPath;
+  const { proxy } = config;
+  if (proxy) {
+    const headers = { ...proxy.headers };
+    if (proxy.authorization !== undefined) headers["proxy-authorization"] = proxy.authorization;
+    options.proxy = { url: proxy.origin, headers };
+  }
   return options;
+}
+
+/**
+ * A proxy's 407 to a forwarded (http) request as its refusal, as on Node,
+ * whose fetch cannot hand a 407 over (the fetch standard makes it a network
+ * error); Bun's would.
+ */
+function refusing407(send: TransportFetch): TransportFetch {
+  return async (url, init) => {
+    const response = await send(url, init);
+    if (response.status !== 407 || url.protocol !== "http:") return response;
+    await response.body?.cancel();
+    throw new ProxyRefusal(407, response.statusText || "Proxy Authentication Required");
+  };
 }
 
 /** The transport for `config` on Bun. */
@@ -55,15 +76,16 @@ export function openBunTransport(config: TransportConfig): Promise<Transport> {
   if (config.tls?.fingerprint !== undefined) return undiciFetchTransport(config);
   const options = connection(config);
   const Session = (globalThis as unknown as { Bun: { FetchSession?: FetchSessionClass } }).Bun.FetchSession;
+  const refusals = config.proxy ? refusing407 : (send: TransportFetch) => send;
   if (typeof Session === "function") {
     const session = new Session(options);
     return Promise.resolve({
-      fetch: (url, init) => session.fetch(url.href, init),
+      fetch: refusals((url, init) => session.fetch(url.href, init)),
       close: () => Promise.resolve(session.close()),
     });
   }
   return Promise.resolve({
-    fetch: (url, init) => globalThis.fetch(url.href, { ...init, ...options } as RequestInit),
+    fetch: refusals((url, init) => globalThis.fetch(url.href, { ...init, ...options } as RequestInit)),
     close: () => Promise.resolve(),
   });
 }

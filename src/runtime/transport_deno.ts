@@ -4,7 +4,8 @@
  * client silently ignores unknown options, and the CLI flag is
  * process-wide), to send another name as SNI, or to see the server's
  * certificate (for a fingerprint), so those go through npm undici's fetch
- * (transport_undici.ts), which needs `--allow-env`.
+ * (transport_undici.ts), which needs `--allow-env`; so do proxies (see
+ * `native`).
  */
 import { type Transport, type TransportConfig, TlsSetupError } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
@@ -21,8 +22,14 @@ interface DenoHttp {
   createHttpClient(options: HttpClientOptions): { close(): void };
 }
 
-/** True when Deno's own client can carry `config`: it cannot skip verification, send another name, or show the peer's certificate. */
-function native({ tls }: TransportConfig): boolean {
+/**
+ * True when Deno's own client can carry `config`: it cannot skip
+ * verification, send another name, or show the peer's certificate; and
+ * through a proxy it sends the proxy's credentials on to an https origin,
+ * inside the tunnel, and does not say what status a refused CONNECT had.
+ */
+function native({ tls, proxy }: TransportConfig): boolean {
+  if (proxy) return false;
   return !tls || (tls.verify && tls.serverName === undefined && tls.fingerprint === undefined);
 }
 

@@ -31,10 +31,24 @@ export interface TlsConfig {
   readonly id: string;
 }
 
+/** An HTTP proxy as the transports take it. */
+export interface ProxyConfig {
+  /** The proxy's origin, `http://host:port`, without credentials. */
+  readonly origin: string;
+  /** The Proxy-Authorization to send it (from `proxyAuth` or the proxy URL's credentials). */
+  readonly authorization: string | undefined;
+  /** Headers for the proxy: on each CONNECT, and on each request it forwards. Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Identifies equal proxies. */
+  readonly id: string;
+}
+
 /** What a transport is made for. */
 export interface TransportConfig {
   /** TLS settings; the runtime's defaults when absent. */
   readonly tls: TlsConfig | undefined;
+  /** An HTTP proxy: https targets through CONNECT, http ones forwarded in absolute form. */
+  readonly proxy?: ProxyConfig;
   /** A unix socket every connection goes to, whatever the URL's host (plain HTTP only). */
   readonly socketPath?: string;
 }
@@ -54,6 +68,26 @@ export interface Transport {
 export class TlsSetupError extends Error {
   /** The code network_errors.ts reads. */
   readonly code = "ERR_TLS_SETUP";
+}
+
+/**
+ * The proxy refused: a CONNECT answered with a status other than 2xx, or a
+ * forwarded request answered 407 (transport_proxy.ts, transport_bun.ts).
+ * Read into ClientHttpProxyError (runtime/network_errors.ts).
+ */
+export class ProxyRefusal extends Error {
+  /** The code network_errors.ts reads: Bun's own for the same failure. */
+  readonly code = "ERR_PROXY_TUNNEL";
+  /** The proxy's status. */
+  readonly status: number;
+  /** The proxy's reason phrase. */
+  readonly statusText: string;
+
+  constructor(status: number, statusText: string) {
+    super(`the proxy answered ${status} ${statusText}`);
+    this.status = status;
+    this.statusText = statusText;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * What npm undici 6 brings: an `Agent` whose connector takes TLS settings
- * or a unix socket path. Node sends through it with its global fetch (a
+ * or a unix socket path, and goes through a proxy (transport_proxy.ts). Node sends through it with its global fetch (a
  * `dispatcher`); Deno and Bun, for what their own fetch cannot do, with
  * undici's fetch. undici 6 is the line that still runs on Node 18 (7 needs
  * Node 20.18, 8 Node 22). It is imported as "undici/index.js": Bun maps the
@@ -9,34 +9,10 @@
 import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { proxyAgent } from "./transport_proxy.ts";
 import { PeerFingerprintMismatch, type TlsConfig, type TransportConfig, type TransportFetch } from "./transport_types.ts";
-import { type Dispatcher, rawDispatcher } from "./undici.ts";
-
-/** What undici's connector is called with for each new connection. */
-interface ConnectOptions {
-  hostname: string;
-  host?: string;
-  protocol: string;
-  port: string;
-  servername?: string;
-  localAddress?: string | null;
-  httpSocket?: Socket;
-}
-
-type ConnectCallback = (err: Error | null, socket: Socket | null) => void;
-type Connector = (options: ConnectOptions, callback: ConnectCallback) => void;
-
-/** undici's `Agent`, as far as aiofetch uses it. */
-export interface UndiciAgent extends Dispatcher {
-  close(): Promise<void>;
-}
-
-/** The part of npm undici 6 aiofetch uses. */
-interface UndiciModule {
-  Agent: new (options: { connect: Connector }) => UndiciAgent;
-  buildConnector(options: Record<string, unknown>): Connector;
-  fetch(input: string, init: RequestInit & { dispatcher?: unknown }): Promise<Response>;
-}
+import { rawDispatcher } from "./undici.ts";
+import type { Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
 
 let loaded: Promise<UndiciModule> | undefined;
 
@@ -92,7 +68,7 @@ export async function undiciAgent(config: TransportConfig): Promise<UndiciAgent>
       callback(err, socket);
     });
   };
-  return new undici.Agent({ connect });
+  return config.proxy ? proxyAgent(undici, config.proxy, connect) : new undici.Agent({ connect });
 }
 
 /**

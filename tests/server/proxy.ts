@@ -24,6 +24,8 @@ export interface ProxyEntry {
   target: string;
   /** The Proxy-Authorization header received, if any. */
   proxyAuthorization: string | undefined;
+  /** Every header received. */
+  headers: http.IncomingHttpHeaders;
 }
 
 /** A running proxy. */
@@ -75,7 +77,7 @@ export async function startProxy(mode: ProxyMode = "open"): Promise<TestProxy> {
   const log: ProxyEntry[] = [];
   const refused = (authorization: string | undefined) => mode === "auth" && authorization !== EXPECTED;
   const server = http.createServer((req, res) => {
-    const entry: ProxyEntry = { type: "forward", target: req.url!, proxyAuthorization: req.headers["proxy-authorization"] };
+    const entry: ProxyEntry = { type: "forward", target: req.url!, proxyAuthorization: req.headers["proxy-authorization"], headers: req.headers };
     log.push(entry);
     if (mode === "drop") return void req.socket.destroy();
     if (refused(entry.proxyAuthorization)) {
@@ -85,7 +87,7 @@ export async function startProxy(mode: ProxyMode = "open"): Promise<TestProxy> {
     forward(req, res);
   });
   server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    const entry: ProxyEntry = { type: "connect", target: req.url!, proxyAuthorization: req.headers["proxy-authorization"] };
+    const entry: ProxyEntry = { type: "connect", target: req.url!, proxyAuthorization: req.headers["proxy-authorization"], headers: req.headers };
     log.push(entry);
     if (mode === "drop") return void client.destroy();
     if (refused(entry.proxyAuthorization)) {
