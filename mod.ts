@@ -25,7 +25,11 @@ export {
   type TraceResponseParams,
 } from "./src/trace.ts";
 export { retry, type RetryAttempt, type RetryOptions } from "./src/retry.ts";
+export { BaseConnector, type BaseConnectorOptions, type HopTransport } from "./src/connector/base.ts";
 export { type FetchFunction, TCPConnector, type TCPConnectorOptions } from "./src/connector/connector.ts";
+export { Fingerprint, type PemInput, type SSLOptions, type SSLSetting } from "./src/connector/ssl.ts";
+export type { ConnectionRoute } from "./src/connector/proxy.ts";
+export { UnixConnector, type UnixConnectorOptions } from "./src/connector/unix.ts";
 export { ClientResponse, type JsonOptions } from "./src/response/response.ts";
 export { BasicAuth } from "./src/auth.ts";
 export { DigestAuthMiddleware, type DigestAuthOptions } from "./src/digest_auth.ts";

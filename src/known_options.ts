@@ -28,9 +28,10 @@ const INSTEAD: Readonly<Record<string, string>> = {
   responseType: "resp.json(), resp.text() or resp.read()",
   parseResponse: "resp.json({ loads })",
   total: "timeout: { total }",
-  verifySsl: "a fetch of your own (connection options are not offered yet)",
-  ssl: "a fetch of your own (connection options are not offered yet)",
-  proxy: "a fetch of your own (connection options are not offered yet)",
+  verifySsl: "ssl: false",
+  verify_ssl: "ssl: false",
+  sslContext: "ssl: { ca, cert, key }",
+  ssl_context: "ssl: { ca, cert, key }",
 };
 
 const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());

@@ -6,7 +6,7 @@ import type { RequestOptions, SessionOptions } from "./options.ts";
 export const REQUEST_OPTIONS: ReadonlySet<string> = keysOf<RequestOptions>()([
   "params", "data", "json", "headers", "auth", "skipAutoHeaders", "cookies", "timeout", "raiseForStatus", "signal",
   "allowRedirects", "maxRedirects", "beforeRedirect", "middlewares", "maxBodySize", "autoDecompress",
-  "onDownloadProgress", "onUploadProgress", "traceRequestCtx",
+  "onDownloadProgress", "onUploadProgress", "traceRequestCtx", "ssl", "proxy", "proxyAuth", "proxyHeaders",
 ]);
 
 /** The options of module-level `request()`: a request's and `fetch`. */
@@ -16,5 +16,5 @@ export const ONE_SHOT_OPTIONS: ReadonlySet<string> = new Set([...REQUEST_OPTIONS
 export const SESSION_OPTIONS: ReadonlySet<string> = keysOf<SessionOptions>()([
   "baseUrl", "headers", "auth", "timeout", "raiseForStatus", "beforeRedirect", "middlewares", "traceConfigs",
   "jsonSerialize", "skipAutoHeaders", "fetch", "cookies", "cookieJar", "limit", "limitPerHost", "connector",
-  "connectorOwner", "maxBodySize", "autoDecompress",
+  "connectorOwner", "maxBodySize", "autoDecompress", "proxy", "proxyAuth", "proxyHeaders",
 ]);

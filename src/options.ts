@@ -4,7 +4,10 @@
  * without an import cycle.
  */
 import type { BasicAuth } from "./auth.ts";
-import type { FetchFunction, TCPConnector } from "./connector/connector.ts";
+import type { BaseConnector } from "./connector/base.ts";
+import type { FetchFunction } from "./connector/connector.ts";
+import type { SSLSetting } from "./connector/ssl.ts";
+import type { ConnectionRoute } from "./connector/proxy.ts";
 import type { AbstractCookieJar, CookiesInit } from "./cookie_jar.ts";
 import type { HeadersLike } from "./headers.ts";
 import type { ClientMiddleware } from "./pipeline/middleware.ts";
@@ -104,6 +107,35 @@ export interface RequestOptions {
    * ```
    */
   traceRequestCtx?: unknown;
+  /**
+   * TLS for this request's hops, replacing the connector's (aiohttp's
+   * `ssl=`): `true` (verify), `false` (no verification), or TLS settings (a
+   * CA, a client certificate, a name to verify). Requests with equal
+   * settings share one pool of connections.
+   *
+   * @example
+   * ```ts
+   * await session.get("https://internal.example/", { ssl: { ca: internalCaPem } });
+   * await session.get("https://self-signed.test/", { ssl: false });
+   * ```
+   */
+  ssl?: SSLSetting;
+  /**
+   * An `http:` proxy for this request (aiohttp's `proxy`), replacing the
+   * session's: an https target through a CONNECT tunnel, an http one
+   * forwarded in absolute form. Credentials in the URL are percent-decoded
+   * and sent as Proxy-Authorization; they never appear in a message.
+   *
+   * @example
+   * ```ts
+   * await session.get("https://example.com/", { proxy: "http://user:p%40ss@proxy.internal:3128" });
+   * ```
+   */
+  proxy?: ConnectionRoute["proxy"];
+  /** The proxy's Basic credentials (aiohttp's `proxy_auth`); with a request's own `proxy`, only its own are used. */
+  proxyAuth?: BasicAuth;
+  /** Headers for the proxy (aiohttp's `proxy_headers`): on each CONNECT, and on each request it forwards. */
+  proxyHeaders?: HeadersLike;
 }
 
 /** Options of {@link ClientSession}; `J` is the cookie jar's type. */
@@ -174,11 +206,26 @@ export interface SessionOptions<J extends AbstractCookieJar = AbstractCookieJar>
    * const b = new ClientSession({ connector, connectorOwner: false }); // borrows it
    * ```
    */
-  connector?: TCPConnector;
+  connector?: BaseConnector;
   /** Whether `close()` closes the connector too: true by default, as in aiohttp (`connector_owner`). */
   connectorOwner?: boolean;
   /** The default `maxBodySize` of requests. */
   maxBodySize?: number;
+  /**
+   * An `http:` proxy for every request (aiohttp's `proxy`); see
+   * {@link RequestOptions.proxy}. A request's own `proxy` replaces it, with
+   * the request's own `proxyAuth` and `proxyHeaders` only.
+   *
+   * @example
+   * ```ts
+   * const session = new ClientSession({ proxy: "http://proxy.internal:3128", proxyAuth: new BasicAuth("crawler", "secret") });
+   * ```
+   */
+  proxy?: ConnectionRoute["proxy"];
+  /** The proxy's Basic credentials, for every request (aiohttp's `proxy_auth`). */
+  proxyAuth?: BasicAuth;
+  /** Headers for the proxy, for every request (aiohttp's `proxy_headers`). */
+  proxyHeaders?: HeadersLike;
   /**
    * Decode compressed bodies (gzip, deflate, br, and zstd where the runtime
    * has a decoder): true by default, as aiohttp's `auto_decompress`. With

@@ -5,6 +5,7 @@
  * `requestInfo` is what that attempt sent.
  */
 import { ClientConnectorError, ServerDisconnectedError } from "./errors/connection.ts";
+import { ClientSSLError } from "./errors/tls.ts";
 import { describeRequest } from "./errors/describe.ts";
 import { ServerTimeoutError } from "./errors/timeout.ts";
 import type { ClientMiddleware, ClientRequest } from "./pipeline/middleware.ts";
@@ -60,8 +61,9 @@ export interface RetryOptions {
   statuses?: readonly number[];
   /**
    * Which errors are retried (before the method check). Default: refused
-   * connections and DNS failures (`ClientConnectorError`), and a server that
-   * dropped the connection (`ServerDisconnectedError`). The request's own
+   * connections and DNS failures (`ClientConnectorError`, but not its TLS
+   * failures, `ClientSSLError`), and a server that dropped the connection
+   * (`ServerDisconnectedError`). The request's own
    * timeouts and the user's abort are never retried: they bound the whole request.
    *
    * @example
@@ -108,7 +110,8 @@ const RETRIED_STATUSES = [408, 413, 429, 500, 502, 503, 504];
 
 /** Nothing was sent: safe to retry whatever the method. */
 const neverSent = (error: unknown) => error instanceof ClientConnectorError;
-const retriedByDefault = (error: unknown) => neverSent(error) || error instanceof ServerDisconnectedError;
+/** A TLS failure (a refused certificate, a refused client certificate) would only fail the same way again. */
+const retriedByDefault = (error: unknown) => (neverSent(error) && !(error instanceof ClientSSLError)) || error instanceof ServerDisconnectedError;
 const exponential = (retry: number) => 300 * 2 ** (retry - 1) * (1 - Math.random() / 2);
 
 /**

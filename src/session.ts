@@ -1,3 +1,4 @@
+import type { BaseConnector } from "./connector/base.ts";
 import { TCPConnector } from "./connector/connector.ts";
 import { type AbstractCookieJar, CookieJar } from "./cookie_jar.ts";
 import { type DownloadOptions, type DownloadResult, runDownload } from "./download.ts";
@@ -19,7 +20,7 @@ import type { ClientWebSocketResponse } from "./websocket/response.ts";
 /** The connector options a session takes as shorthand, refused beside a `connector`. */
 const CONNECTOR_SHORTHANDS = ["limit", "limitPerHost", "fetch"] as const;
 
-function connectorOf(options: SessionOptions): TCPConnector {
+function connectorOf(options: SessionOptions): BaseConnector {
   if (!options.connector) return new TCPConnector({ limit: options.limit, limitPerHost: options.limitPerHost, fetch: options.fetch });
   for (const name of CONNECTOR_SHORTHANDS) {
     if (options[name] !== undefined) throw new TypeError(`ClientSession: ${name} belongs to the connector: pass it to new TCPConnector({ ${name} }), not beside connector`);
@@ -42,7 +43,7 @@ export class ClientSession<J extends AbstractCookieJar = CookieJar> {
   /** The default timeout of its requests. */
   readonly timeout: ClientTimeout;
   /** How its requests travel and how many run at once. */
-  readonly connector: TCPConnector;
+  readonly connector: BaseConnector;
   /** True when {@link ClientSession.close} closes the connector too. */
   readonly connectorOwner: boolean;
   readonly #defaults: SessionDefaults;
@@ -56,6 +57,7 @@ export class ClientSession<J extends AbstractCookieJar = CookieJar> {
     this.timeout = options.timeout === undefined ? new ClientTimeout() : ClientTimeout.from(options.timeout);
     this.connector = connectorOf(options);
     this.connectorOwner = options.connectorOwner ?? true;
+    const route = { proxy: options.proxy, proxyAuth: options.proxyAuth, proxyHeaders: options.proxyHeaders };
     // Without a jar given, J is its default, CookieJar.
     this.cookieJar = options.cookieJar ?? (new CookieJar() as AbstractCookieJar as J);
     if (options.cookies) this.cookieJar.updateCookies(options.cookies);
@@ -71,6 +73,10 @@ export class ClientSession<J extends AbstractCookieJar = CookieJar> {
       middlewares: options.middlewares ?? [],
       traceConfigs: options.traceConfigs ?? [],
       connector: this.connector,
+      route,
+      transport: route.proxy === undefined && route.proxyAuth === undefined && route.proxyHeaders === undefined
+        ? this.connector
+        : this.connector.transportFor(route, () => "new ClientSession()"),
       cookieJar: this.cookieJar,
       maxBodySize: options.maxBodySize,
       autoDecompress: options.autoDecompress ?? true,

@@ -1,39 +1,25 @@
 /**
- * The connector, as aiohttp's: the one object that decides how hops travel
- * (the transport, today a `fetch`) and how many run at once (the limits). A
- * session owns one; several sessions may share one.
+ * The TCP connector, as aiohttp's: limits (base.ts), and how hops travel:
+ * the plain global fetch, a fetch of the caller's own, or, with `ssl`, a
+ * runtime transport (runtime/transport.ts) made on the first hop that needs
+ * it. A session owns one; several sessions may share one.
  */
 import { keysOf, refuseUnknownOptions } from "../known_options.ts";
-import { Limiter } from "./limits.ts";
+import { checkTransport } from "../runtime/transport.ts";
+import type { TlsConfig } from "../runtime/transport_types.ts";
+import { BaseConnector, type BaseConnectorOptions, type FetchFunction, type HopTransport } from "./base.ts";
+import { type ConnectionRoute, resolveProxy } from "./proxy.ts";
+import { resolveSsl, type SSLSetting } from "./ssl.ts";
+import { Transports } from "./transports.ts";
 
-/**
- * The `fetch` a connector calls: `globalThis.fetch` unless given. It gets one
- * call per hop, with `redirect: "manual"`, the headers as a plain record of
- * lower-case names (`new Headers(init.headers)` gives a Headers object), and
- * the member that asks the runtime's fetch to hand the body back still
- * encoded (`dispatcher` on Node, `decompress: false` on Bun): aiofetch
- * decodes bodies itself, so a fetch that calls the runtime's passes `init` on
- * as it is (on Bun, `new Request(url, init)` drops `decompress`, and a body
- * Bun decoded would then be decoded twice).
- */
-export type FetchFunction = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
+export type { FetchFunction } from "./base.ts";
 
 /** Options of {@link TCPConnector}. */
-export interface TCPConnectorOptions {
-  /**
-   * Hops in flight at once, over every origin; 0 for no limit. Default 100, as in aiohttp.
-   *
-   * @example
-   * ```ts
-   * const connector = new TCPConnector({ limit: 10, limitPerHost: 2 });
-   * ```
-   */
-  limit?: number;
-  /** Hops in flight at once per origin (scheme, host and port); 0 (the default) for no limit. */
-  limitPerHost?: number;
+export interface TCPConnectorOptions extends BaseConnectorOptions {
   /**
    * The fetch hops are sent with; `globalThis.fetch` by default. A recorder,
-   * a test double, or a fetch bound to runtime-specific options.
+   * a test double, or a fetch bound to runtime-specific options. Not
+   * together with `ssl`, which picks the runtime's own way of sending.
    *
    * @example
    * ```ts
@@ -41,12 +27,29 @@ export interface TCPConnectorOptions {
    * ```
    */
   fetch?: FetchFunction;
+  /**
+   * TLS for every hop, as aiohttp's `ssl=`: `true` (verify, the default),
+   * `false` (no verification), or {@link SSLOptions} (a CA, a client
+   * certificate, a name to verify). A request's own `ssl` replaces it. Read
+   * once, when the connector is made.
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from "node:fs";
+   *
+   * const connector = new TCPConnector({ ssl: { ca: readFileSync("internal-ca.pem") } });
+   * await using session = new ClientSession({ connector });
+   * ```
+   */
+  ssl?: SSLSetting;
 }
 
-const CONNECTOR_OPTIONS = keysOf<TCPConnectorOptions>()(["limit", "limitPerHost", "fetch"]);
+const CONNECTOR_OPTIONS = keysOf<TCPConnectorOptions>()(["limit", "limitPerHost", "fetch", "ssl"]);
 
 // The URL goes as text: Deno and Bun take a string in faster than a URL object.
 const globalFetch: FetchFunction = (input, init) => globalThis.fetch(input.href, init);
+/** The runtime's defaults: the global fetch, which verifies. */
+const PLAIN: HopTransport = { fetch: globalFetch };
 
 /**
  * How hops travel and how many run at once, as aiohttp's `TCPConnector`. A
@@ -62,35 +65,24 @@ const globalFetch: FetchFunction = (input, init) => globalThis.fetch(input.href,
  * await connector.close();
  * ```
  */
-export class TCPConnector {
-  /** Hops in flight at once, over every origin; 0 for no limit. */
-  readonly limit: number;
-  /** Hops in flight at once per origin; 0 for no limit. */
-  readonly limitPerHost: number;
-  readonly #limiter: Limiter;
+export class TCPConnector extends BaseConnector {
   readonly #fetch: FetchFunction;
-  #closed = false;
+  /** The connector's own TLS settings, which a request's proxy keeps. */
+  readonly #tls: TlsConfig | undefined;
+  /** Set when the caller gave a fetch: then no request may ask for TLS settings or a proxy. */
+  readonly #own: boolean;
+  readonly #transports = new Transports();
 
   /** A new connector; see {@link TCPConnectorOptions}. */
   constructor(options: TCPConnectorOptions = {}) {
     refuseUnknownOptions(options, CONNECTOR_OPTIONS, () => "new TCPConnector()");
-    this.limit = options.limit ?? 100;
-    this.limitPerHost = options.limitPerHost ?? 0;
-    this.#limiter = new Limiter(this.limit, this.limitPerHost);
-    this.#fetch = options.fetch ?? globalFetch;
-  }
-
-  /** True once {@link TCPConnector.close} was called. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /**
-   * Waits for a slot for one hop to `origin`; resolves to the function that
-   * frees it. Refused once the connector is closed; `signal` ends the wait.
-   */
-  acquire(origin: string, signal: AbortSignal): Promise<() => void> | (() => void) {
-    return this.#limiter.acquire(origin, signal);
+    super(options);
+    const what = () => "new TCPConnector()";
+    const tls = (this.#tls = resolveSsl(options.ssl, what));
+    this.#own = options.fetch !== undefined;
+    if (tls && this.#own) throw new TypeError(`${what()}: ssl and fetch cannot be given together: ssl picks the runtime's own way of sending`);
+    if (tls) checkTransport(what());
+    this.#fetch = options.fetch ?? (tls ? this.#transports.get({ tls }).fetch : globalFetch);
   }
 
   /** Sends one hop through the connector's transport. */
@@ -99,18 +91,27 @@ export class TCPConnector {
   }
 
   /**
-   * Closes the connector: hops waiting for a slot and every later one fail
-   * with a ClientConnectionError; hops in flight finish as usual.
+   * Where the hops of a request go that asks for TLS settings or a proxy of
+   * its own: the transport for those, shared by every request that asks for
+   * the same. A request's `ssl` replaces the connector's; a proxy keeps the
+   * connector's TLS settings for the origin. Refused for a connector with a
+   * fetch of the caller's own.
    */
-  close(): Promise<void> {
-    this.#closed = true;
-    // Read by the hop into a ClientConnectionError that names the request.
-    this.#limiter.close(new Error("the connector is closed"));
-    return Promise.resolve();
+  transportFor(route: ConnectionRoute, what: () => string): HopTransport {
+    if (this.#own) {
+      const name = route.ssl !== undefined ? "ssl" : "a proxy";
+      throw new TypeError(`${what()}: ${name} cannot be given to a request whose connector sends with a fetch of its own`);
+    }
+    const tls = route.ssl === undefined ? this.#tls : resolveSsl(route.ssl, what);
+    const proxy = resolveProxy(route, what);
+    if (!tls && !proxy) return PLAIN;
+    checkTransport(what());
+    return this.#transports.get({ tls, proxy });
   }
 
-  /** `await using connector = new TCPConnector()` closes it at the end of the block. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  /** Closes the connector (see {@link BaseConnector.close}) and its transports' connections. */
+  override async close(): Promise<void> {
+    await super.close();
+    await this.#transports.close();
   }
 }

@@ -16,7 +16,18 @@ export {
   type ConnectorErrorInit,
   ServerConnectionError,
   ServerDisconnectedError,
+  UnixClientConnectorError,
+  type UnixConnectorErrorInit,
 } from "./connection.ts";
+export {
+  type CertificateErrorInit,
+  ClientConnectorCertificateError,
+  ClientConnectorSSLError,
+  ClientSSLError,
+  type FingerprintMismatchInit,
+  ServerFingerprintMismatch,
+} from "./tls.ts";
+export { ClientHttpProxyError, ClientProxyConnectionError } from "./proxy.ts";
 export { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./timeout.ts";
 export { ClientPayloadError } from "./payload.ts";
 export { IncompleteReadError, LineTooLongError } from "./stream.ts";

@@ -3,7 +3,8 @@
  * hop sends, the timers, and every option the loop and the hops read. Nothing
  * downstream reads the caller's options again.
  */
-import type { TCPConnector } from "../connector/connector.ts";
+import type { BaseConnector, HopTransport } from "../connector/base.ts";
+import type { ConnectionRoute } from "../connector/proxy.ts";
 import { type AbstractCookieJar, checkedCookies, type CookiePair } from "../cookie_jar.ts";
 import { describeRequest, redactUrl } from "../errors/describe.ts";
 import { refuseUnknownOptions } from "../known_options.ts";
@@ -26,7 +27,11 @@ export interface SessionDefaults extends RequestDefaults {
   readonly beforeRedirect: BeforeRedirect | undefined;
   readonly middlewares: readonly ClientMiddleware[];
   readonly traceConfigs: readonly TraceConfig<object>[];
-  readonly connector: TCPConnector;
+  readonly connector: BaseConnector;
+  /** The session's proxy settings, which its requests' own complete. */
+  readonly route: ConnectionRoute;
+  /** Where the session's requests go unless they ask for a route of their own: the connector, or its transport for the session's proxy. */
+  readonly transport: HopTransport;
   readonly cookieJar: AbstractCookieJar;
   readonly maxBodySize: number | undefined;
   readonly autoDecompress: boolean;
@@ -52,6 +57,23 @@ export interface RequestContext extends HopContext {
   readonly history: ClientResponse[];
 }
 
+/**
+ * Where a request's hops go: the session's way, unless the request asks for
+ * TLS settings or proxy settings of its own. A request's own proxy comes
+ * with its own credentials and headers only, so that the session's never go
+ * to another proxy.
+ */
+function transportOf(session: SessionDefaults, options: RequestOptions, label: () => string): HopTransport {
+  const { ssl, proxy, proxyAuth, proxyHeaders } = options;
+  if (ssl === undefined && proxy === undefined && proxyAuth === undefined && proxyHeaders === undefined) return session.transport;
+  const own = proxy !== undefined ? { proxy, proxyAuth, proxyHeaders } : {
+    proxy: session.route.proxy,
+    proxyAuth: proxyAuth ?? session.route.proxyAuth,
+    proxyHeaders: proxyHeaders ?? session.route.proxyHeaders,
+  };
+  return session.connector.transportFor({ ssl, ...own }, label);
+}
+
 /** Resolves a request against its session. Throws every input error before any timer starts. */
 export function resolveRequest(session: SessionDefaults, method: string, url: string | URL, options: RequestOptions): RequestContext {
   refuseUnknownOptions(options, REQUEST_OPTIONS, () => describeRequest(String(method).toUpperCase(), redactUrl(String(url))));
@@ -60,12 +82,14 @@ export function resolveRequest(session: SessionDefaults, method: string, url: st
   const label = () => describeRequest(first.method, first.url);
   // Before the Deadline, whose timers would otherwise start for a request that is refused.
   const cookies = options.cookies && checkedCookies(options.cookies, label);
+  const transport = transportOf(session, options, label);
   const deadline = new Deadline(timeout, label, options.signal);
   const trace = traceRequest(session.traceConfigs, options.traceRequestCtx);
   return {
     first,
     deadline,
     connector: session.connector,
+    transport,
     cookieJar: session.cookieJar,
     cookies,
     follow: options.allowRedirects ?? true,

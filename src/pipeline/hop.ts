@@ -5,7 +5,7 @@
  * so that whatever runs around a hop sees `ClientConnectorError` and kin,
  * never a runtime's raw error.
  */
-import type { TCPConnector } from "../connector/connector.ts";
+import type { BaseConnector, HopTransport } from "../connector/base.ts";
 import { toClientError } from "../errors/classify.ts";
 import { headersInit } from "../headers.ts";
 import type { EncodedBody } from "../request/body.ts";
@@ -26,7 +26,9 @@ export interface HopRequest extends SentRequest {
 
 /** The request-wide facts a hop needs. */
 export interface HopContext {
-  readonly connector: TCPConnector;
+  readonly connector: BaseConnector;
+  /** Where hops are sent: the connector, or its transport for the request's own `ssl`. */
+  readonly transport: HopTransport;
   readonly deadline: Deadline;
   readonly maxBodySize: number | undefined;
   readonly autoDecompress: boolean;
@@ -41,7 +43,7 @@ export interface HopContext {
  * timers stay with the caller.
  */
 export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientResponse> {
-  const { connector, deadline, trace } = ctx;
+  const { connector, transport, deadline, trace } = ctx;
   let release: (() => void) | undefined;
   try {
     const slot = connector.acquire(hop.url.origin, deadline.signal);
@@ -49,7 +51,7 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
     // Before the headers are read for sending: the body may add Content-Length (and a FormData's type).
     const body = hopBody(hop.body, hop.headers, ctx.sentObserver?.(hop));
     if (trace) await trace.send("onRequestHeadersSent", { method: hop.method, url: hop.url, headers: traceHeaders(hop.headers) });
-    const raw = await connector.fetch(hop.url, {
+    const raw = await transport.fetch(hop.url, {
       // Bodies come as sent, and aiofetch decodes them (response/decoding.ts).
       ...RAW_BODY_INIT,
       method: hop.method,
@@ -62,7 +64,7 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
     return new ClientResponse(raw, { sent: hop, deadline, maxBodySize: ctx.maxBodySize, autoDecompress: ctx.autoDecompress, onFinish: release });
   } catch (err) {
     release?.();
-    throw toClientError(err, hop.method, hop.url, deadline.abortReason());
+    throw toClientError(err, hop, deadline.abortReason(), transport.proxy);
   }
 }
 

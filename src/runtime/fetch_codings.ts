@@ -64,10 +64,10 @@ export interface ReceivedCoding {
 
 /** What fetch did with a body whose Content-Encoding (as fetch reports it) is `contentEncoding`. */
 export function receivedCoding(contentEncoding: string): ReceivedCoding {
-  if (UNDICI) {
-    const sent = unmarkEncoding(contentEncoding);
-    // Unmarked: a fetch of the caller's own replaced our dispatcher, and undici decoded what it knows.
-    return sent === undefined ? { header: contentEncoding, decoded: true } : { header: sent, decoded: false };
-  }
+  // Marked: undici carried the body as sent, through Node's fetch or, on Deno and Bun, a transport's (transport_undici.ts).
+  const sent = unmarkEncoding(contentEncoding);
+  if (sent !== undefined) return { header: sent, decoded: false };
+  // Unmarked on Node: a fetch of the caller's own replaced our dispatcher, and undici decoded what it knows.
+  if (UNDICI) return { header: contentEncoding, decoded: true };
   return { header: contentEncoding, decoded: !BUN && DECODED_ANYWAY.test(contentEncoding) };
 }

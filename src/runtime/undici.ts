@@ -12,7 +12,9 @@
  * installed), and appends `identity` to the response's Content-Encoding on
  * the way. undici does not know `identity` as a coding, and a coding it does
  * not know makes it hand the body back as sent; the header still means what
- * the server said. {@link unmarkEncoding} takes it off again.
+ * the server said. {@link unmarkEncoding} takes it off again. A transport's
+ * own Agent (transport_undici.ts) is wrapped the same way by
+ * {@link rawDispatcher}.
  */
 
 /**
@@ -20,7 +22,7 @@
  * (legacy, and in undici 7 still supported) handler interface, which fetch's
  * own handler implements.
  */
-interface DispatchHandler {
+export interface DispatchHandler {
   onConnect?(abort: (reason?: unknown) => void, context?: unknown): void;
   onUpgrade?(statusCode: number, headers: RawHeaders, socket: unknown): void;
   onResponseStarted?(): void;
@@ -33,9 +35,10 @@ interface DispatchHandler {
 }
 
 /** Response headers as undici passes them: name, value, name, value… (HTTP/1.1), or a record of lower-case names (HTTP/2). */
-type RawHeaders = Array<Uint8Array | string> | Record<string, string | string[] | undefined>;
+export type RawHeaders = Array<Uint8Array | string> | Record<string, string | string[] | undefined>;
 
-interface Dispatcher {
+/** An undici dispatcher: the global one, or a transport's Agent. */
+export interface Dispatcher {
   dispatch(options: object, handler: DispatchHandler): boolean;
   readonly isMockActive?: boolean;
 }
@@ -83,54 +86,67 @@ function markHeaders(headers: RawHeaders): RawHeaders {
 }
 
 /**
- * fetch's handler with `onHeaders` given the marked headers; every other
- * callback is passed through, called on fetch's handler itself, which keeps
- * its state on `this`. A class of its own, one instance per request, so that
- * V8 sees one shape (making fetch's handler the prototype of a new object per
- * request instead cost Node 15-20 % more CPU per request).
+ * A handler that passes every callback to fetch's handler, called on that
+ * handler itself, which keeps its state on `this`; subclasses change one or
+ * two. A class, one instance per request, so that V8 sees one shape (making
+ * fetch's handler the prototype of a new object per request instead cost
+ * Node 15-20 % more CPU per request).
  */
-class MarkingHandler implements DispatchHandler {
-  readonly #handler: DispatchHandler;
+export class ForwardingHandler implements DispatchHandler {
+  /** fetch's handler. */
+  protected readonly handler: DispatchHandler;
 
   constructor(handler: DispatchHandler) {
-    this.#handler = handler;
+    this.handler = handler;
   }
 
   onConnect(abort: (reason?: unknown) => void, context?: unknown): void {
-    this.#handler.onConnect?.(abort, context);
+    this.handler.onConnect?.(abort, context);
   }
 
   onUpgrade(statusCode: number, headers: RawHeaders, socket: unknown): void {
-    this.#handler.onUpgrade?.(statusCode, headers, socket);
+    this.handler.onUpgrade?.(statusCode, headers, socket);
   }
 
   onResponseStarted(): void {
-    this.#handler.onResponseStarted?.();
+    this.handler.onResponseStarted?.();
   }
 
   onHeaders(statusCode: number, headers: RawHeaders, resume: () => void, statusText: string): boolean {
-    return this.#handler.onHeaders!(statusCode, markHeaders(headers), resume, statusText);
+    return this.handler.onHeaders!(statusCode, headers, resume, statusText);
   }
 
   onData(chunk: Uint8Array): boolean {
-    return this.#handler.onData!(chunk);
+    return this.handler.onData!(chunk);
   }
 
   onComplete(trailers: unknown): void {
-    this.#handler.onComplete?.(trailers);
+    this.handler.onComplete?.(trailers);
   }
 
   onError(err: unknown): void {
-    this.#handler.onError?.(err);
+    this.handler.onError?.(err);
   }
 
   onBodySent(chunk: unknown, sent?: unknown): void {
-    this.#handler.onBodySent?.(chunk, sent);
+    this.handler.onBodySent?.(chunk, sent);
   }
 
   onRequestSent(): void {
-    this.#handler.onRequestSent?.();
+    this.handler.onRequestSent?.();
   }
+}
+
+/** fetch's handler with `onHeaders` given the marked headers. */
+class MarkingHandler extends ForwardingHandler {
+  override onHeaders(statusCode: number, headers: RawHeaders, resume: () => void, statusText: string): boolean {
+    return this.handler.onHeaders!(statusCode, markHeaders(headers), resume, statusText);
+  }
+}
+
+/** fetch's handler, marked when it reads the body (an upgrade's does not). */
+function marking(handler: DispatchHandler): DispatchHandler {
+  return typeof handler.onHeaders === "function" && typeof handler.onData === "function" ? new MarkingHandler(handler) : handler;
 }
 
 /**
@@ -143,10 +159,14 @@ export const RAW_DISPATCHER: Dispatcher = {
     return globalDispatcher().isMockActive;
   },
   dispatch(options, handler) {
-    const forward = typeof handler.onHeaders === "function" && typeof handler.onData === "function" ? new MarkingHandler(handler) : handler;
-    return globalDispatcher().dispatch(options, forward);
+    return globalDispatcher().dispatch(options, marking(handler));
   },
 };
+
+/** A dispatcher that sends through `target` (an undici Agent of a transport), marking as {@link RAW_DISPATCHER} does. */
+export function rawDispatcher(target: Dispatcher): Dispatcher {
+  return { dispatch: (options, handler) => target.dispatch(options, marking(handler)) };
+}
 
 /**
  * The Content-Encoding the server sent, if `contentEncoding` carries the

@@ -9,7 +9,9 @@
  * and the socket it opens keeps that slot until the connection is gone, as
  * aiohttp's does. The session's `timeout` bounds the whole handshake.
  */
-import type { TCPConnector } from "../connector/connector.ts";
+import type { BaseConnector } from "../connector/base.ts";
+import { TCPConnector } from "../connector/connector.ts";
+import type { ConnectionRoute } from "../connector/proxy.ts";
 import type { AbstractCookieJar } from "../cookie_jar.ts";
 import { toClientError } from "../errors/classify.ts";
 import { describeRequest, redactUrl } from "../errors/describe.ts";
@@ -31,7 +33,9 @@ import { ClientWebSocketResponse } from "./response.ts";
 /** The session's settings a handshake uses (a session's request defaults are these and more). */
 export interface WSSessionDefaults extends RequestDefaults {
   readonly timeout: ClientTimeout;
-  readonly connector: TCPConnector;
+  readonly connector: BaseConnector;
+  /** The session's proxy, if any: refused, since the handshake cannot go through one yet. */
+  readonly route: ConnectionRoute;
   readonly cookieJar: AbstractCookieJar;
   readonly beforeRedirect: BeforeRedirect | undefined;
 }
@@ -67,6 +71,9 @@ export async function wsConnect(session: WSSessionDefaults, sockets: OpenSockets
   const url = resolveWebSocketUrl(input, session.baseUrl);
   const first = prepareAt(session, "GET", url, { params: options.params, headers: options.headers, auth: options.auth });
   const label = () => describeRequest("GET", first.url);
+  // Refused rather than bypassed: a socket that went around the session's proxy or unix socket would go unnoticed.
+  if (session.route.proxy !== undefined) throw new TypeError(`${label()}: WebSockets cannot go through a proxy yet, and this session has one`);
+  if (!(session.connector instanceof TCPConnector)) throw new TypeError(`${label()}: WebSockets need a TCPConnector; this session's connector is a ${session.connector.constructor.name}`);
   for (const name of Object.keys(HANDSHAKE_HEADERS)) {
     if (name in first.headers) throw new TypeError(`${label()}: the ${name} header cannot be given: ${HANDSHAKE_HEADERS[name]}`);
   }
@@ -149,7 +156,7 @@ async function sendHandshake(attempt: Attempt, url: URL, headers: HeaderRecord):
     return { answer, release };
   } catch (err) {
     release?.();
-    throw toClientError(err, "GET", url, deadline.abortReason());
+    throw toClientError(err, { method: "GET", url, headers }, deadline.abortReason());
   }
 }
 

@@ -37,7 +37,7 @@ export interface TestServer {
 }
 
 /** Every endpoint; the patterns are anchored and match disjoint paths. */
-const routes: Route[] = [
+export const routes: readonly Route[] = [
   ...echoRoutes, ...encodingRoutes, ...responseRoutes, ...redirectRoutes, ...cookieRoutes, ...authRoutes, ...digestRoutes, ...faultRoutes, ...fileRoutes,
   ...retryRoutes, ...loginRoutes, ...standInRoutes,
 ];

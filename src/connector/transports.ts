@@ -1,0 +1,54 @@
+/**
+ * The transports of one connector: one per distinct connection setting, made
+ * on first use (its runtime module imported then), shared by every hop that
+ * asks for the same setting, so that they share its pool of connections, and
+ * closed with the connector.
+ */
+import { openTransport, type Transport, type TransportConfig, type TransportFetch } from "../runtime/transport.ts";
+import type { HopTransport } from "./base.ts";
+
+/** One transport, opened on its first hop. */
+class LazyTransport implements HopTransport {
+  readonly proxy: string | undefined;
+  readonly #config: TransportConfig;
+  #opened: Promise<Transport> | undefined;
+  #fetch: TransportFetch | undefined;
+
+  constructor(config: TransportConfig) {
+    this.#config = config;
+    this.proxy = config.proxy?.origin;
+  }
+
+  readonly fetch: TransportFetch = (url, init) => {
+    // Once open, hops go straight to the runtime's fetch.
+    if (this.#fetch) return this.#fetch(url, init);
+    this.#opened ??= openTransport(this.#config);
+    return this.#opened.then((transport) => (this.#fetch = transport.fetch)(url, init));
+  };
+
+  async close(): Promise<void> {
+    // A transport that failed to open has nothing to close.
+    const transport = await this.#opened?.catch(() => undefined);
+    await transport?.close();
+  }
+}
+
+/** A connector's transports, by setting. */
+export class Transports {
+  readonly #byId = new Map<string, LazyTransport>();
+
+  /** The transport for `config`. */
+  get(config: TransportConfig): HopTransport {
+    const id = `${config.tls?.id ?? ""}|${config.proxy?.id ?? ""}|${config.socketPath ?? ""}`;
+    let transport = this.#byId.get(id);
+    if (!transport) this.#byId.set(id, (transport = new LazyTransport(config)));
+    return transport;
+  }
+
+  /** Closes every transport; hops in flight finish first. */
+  async close(): Promise<void> {
+    const all = [...this.#byId.values()];
+    this.#byId.clear();
+    await Promise.all(all.map((transport) => transport.close()));
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Bun's transport (TLS settings, a unix socket, a proxy): one `Bun.FetchSession` per setting, whose `close()` closes
+ * its connections; where Bun has none, fetch's own `tls` member per request
+ * (Bun keys its pool by those settings, so a connection made without
+ * verification is never reused by a request that asks for it; the
+ * connections then close when idle, not with the connector). A fingerprint
+ * goes through npm undici's fetch (transport_undici.ts).
+ */
+import { ProxyRefusal, type Transport, type TransportConfig, type TransportFetch } from "./transport_types.ts";
+import { undiciFetchTransport } from "./transport_undici.ts";
+
+/** Bun's `tls` option, as aiofetch fills it. */
+interface BunTls {
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+  serverName?: string;
+}
+
+/** The options of a FetchSession and the extra members of a per-request fetch alike. */
+interface BunConnection {
+  tls?: BunTls;
+  unix?: string;
+  proxy?: { url: string; headers: Record<string, string> };
+}
+
+interface FetchSession {
+  fetch(input: string, init: RequestInit): Promise<Response>;
+  close(): void;
+}
+
+type FetchSessionClass = new (options: BunConnection) => FetchSession;
+
+function bunTls({ tls }: TransportConfig): BunTls | undefined {
+  if (!tls) return undefined;
+  const options: BunTls = { rejectUnauthorized: tls.verify };
+  if (tls.ca) options.ca = [...tls.ca];
+  if (tls.cert !== undefined) options.cert = tls.cert;
+  if (tls.key !== undefined) options.key = tls.key;
+  if (tls.serverName !== undefined) options.serverName = tls.serverName;
+  return options;
+}
+
+function connection(config: TransportConfig): BunConnection {
+  const options: BunConnection = {};
+  const tls = bunTls(config);
+  if (tls) options.tls = tls;
+  if (config.socketPath !== undefined) options.unix = config.socketPath;
+  const { proxy } = config;
+  if (proxy) {
+    const headers = { ...proxy.headers };
+    if (proxy.authorization !== undefined) headers["proxy-authorization"] = proxy.authorization;
+    options.proxy = { url: proxy.origin, headers };
+  }
+  return options;
+}
+
+/**
+ * A proxy's 407 to a forwarded (http) request as its refusal, as on Node,
+ * whose fetch cannot hand a 407 over (the fetch standard makes it a network
+ * error); Bun's would.
+ */
+function refusing407(send: TransportFetch): TransportFetch {
+  return async (url, init) => {
+    const response = await send(url, init);
+    if (response.status !== 407 || url.protocol !== "http:") return response;
+    await response.body?.cancel();
+    throw new ProxyRefusal(407, response.statusText || "Proxy Authentication Required");
+  };
+}
+
+/** The transport for `config` on Bun. */
+export function openBunTransport(config: TransportConfig): Promise<Transport> {
+  // Bun calls tls.checkServerIdentity only for a chain it verified, so a pin without verification goes through npm undici.
+  if (config.tls?.fingerprint !== undefined) return undiciFetchTransport(config);
+  const options = connection(config);
+  const Session = (globalThis as unknown as { Bun: { FetchSession?: FetchSessionClass } }).Bun.FetchSession;
+  const refusals = config.proxy ? refusing407 : (send: TransportFetch) => send;
+  if (typeof Session === "function") {
+    const session = new Session(options);
+    return Promise.resolve({
+      fetch: refusals((url, init) => session.fetch(url.href, init)),
+      close: () => Promise.resolve(session.close()),
+    });
+  }
+  return Promise.resolve({
+    fetch: refusals((url, init) => globalThis.fetch(url.href, { ...init, ...options } as RequestInit)),
+    close: () => Promise.resolve(),
+  });
+}

@@ -1,0 +1,140 @@
+/**
+ * An HTTP proxy on npm undici (Node, and Deno): an https target through a
+ * CONNECT tunnel, an http one forwarded in absolute form
+ * (`GET http://host/path`), as aiohttp sends them. Written on undici's
+ * Agent and connector rather than its ProxyAgent, which in undici 6 and 7
+ * reconnects in a tight loop when a proxy closes a CONNECT unanswered
+ * (nodejs/undici#3897: the failure is a socket error, which undici retries),
+ * and turns a 407 for an http target into an error where aiohttp returns
+ * the response. Here a CONNECT fails once, with the proxy's status.
+ */
+import type { Socket } from "node:net";
+import { type ProxyConfig, ProxyRefusal } from "./transport_types.ts";
+import { type Dispatcher, type DispatchHandler, ForwardingHandler, type RawHeaders } from "./undici.ts";
+import type { ConnectOptions, Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
+
+/** A proxy's answer head longer than this is refused. */
+const MAX_HEAD = 16 * 1024;
+/** How long a proxy may take to answer a CONNECT: undici's own connect timeout. */
+const ANSWER_TIMEOUT_MS = 10_000;
+
+const defaultPort = (protocol: string) => (protocol === "https:" ? "443" : "80");
+
+function disconnected(message: string): Error {
+  // Read as the proxy closing the connection (runtime/network_errors.ts), never retried in a loop by undici.
+  return Object.assign(new Error(message), { code: "ECONNRESET" });
+}
+
+/** Reads the proxy's answer to a CONNECT: resolves for a 2xx, rejects with its status otherwise. */
+function answer(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let head = "";
+    const done = (err?: Error) => {
+      socket.off("data", onData).off("end", onEnd).off("error", onError).off("timeout", onTimeout);
+      socket.setTimeout(0);
+      if (err) {
+        socket.destroy();
+        reject(err);
+      } else resolve();
+    };
+    const onData = (chunk: Uint8Array) => {
+      head += (chunk as unknown as { toString(encoding: string): string }).toString("latin1");
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) return head.length > MAX_HEAD ? done(new ProxyRefusal(0, "answer head too long")) : undefined;
+      // What came after the head (nothing, for a tunnel just opened) belongs to the tunnel.
+      const after = head.length - end - 4;
+      if (after > 0) socket.unshift(chunk.subarray(chunk.length - after));
+      const status = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)/.exec(head);
+      if (!status) return done(new ProxyRefusal(0, "not an HTTP answer"));
+      const code = Number(status[1]);
+      done(code >= 200 && code < 300 ? undefined : new ProxyRefusal(code, status[2]!));
+    };
+    const onEnd = () => done(disconnected("the proxy closed the connection without answering the CONNECT"));
+    const onError = (err: Error) => done(err);
+    const onTimeout = () => done(disconnected(`the proxy did not answer the CONNECT in ${ANSWER_TIMEOUT_MS / 1000} s`));
+    socket.on("data", onData).on("end", onEnd).on("error", onError).on("timeout", onTimeout);
+    socket.setTimeout(ANSWER_TIMEOUT_MS);
+  });
+}
+
+/** The CONNECT request for the origin `options` names. */
+function connectHead(proxy: ProxyConfig, options: ConnectOptions): string {
+  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
+  const target = `${host}:${options.port || defaultPort(options.protocol)}`;
+  const lines = [`CONNECT ${target} HTTP/1.1`, `host: ${target}`];
+  for (const [name, value] of Object.entries(proxy.headers)) lines.push(`${name}: ${value}`);
+  if (proxy.authorization !== undefined) lines.push(`proxy-authorization: ${proxy.authorization}`);
+  return `${lines.join("\r\n")}\r\n\r\n`;
+}
+
+/** A connector that reaches each origin through a CONNECT tunnel, then speaks TLS over it with `tls`. */
+function tunnelling(undici: UndiciModule, proxy: ProxyConfig, tls: Connector): Connector {
+  const toProxy = undici.buildConnector({});
+  const url = new URL(proxy.origin);
+  const hostname = url.hostname.replace(/^\[|\]$/g, "");
+  const port = url.port || "80";
+  return (options, callback) => {
+    toProxy({ hostname, host: `${hostname}:${port}`, protocol: "http:", port, localAddress: options.localAddress }, (err, socket) => {
+      if (!socket) return callback(err, null);
+      socket.write(connectHead(proxy, options));
+      answer(socket).then(
+        () => (options.protocol === "https:" ? tls({ ...options, httpSocket: socket }, callback) : callback(null, socket)),
+        (failure: Error) => callback(failure, null),
+      );
+    });
+  };
+}
+
+/**
+ * fetch's handler, with the proxy's 407 to a forwarded request reported as
+ * its refusal: the fetch standard makes a 407 a network error with nothing
+ * said, so Node's fetch could never hand it over.
+ */
+class ForwardedHandler extends ForwardingHandler {
+  #abort: ((reason?: unknown) => void) | undefined;
+
+  override onConnect(abort: (reason?: unknown) => void, context?: unknown): void {
+    this.#abort = abort;
+    super.onConnect(abort, context);
+  }
+
+  override onHeaders(statusCode: number, headers: RawHeaders, resume: () => void, statusText: string): boolean {
+    if (statusCode !== 407) return super.onHeaders(statusCode, headers, resume, statusText);
+    this.#abort?.(new ProxyRefusal(407, statusText || "Proxy Authentication Required"));
+    return false;
+  }
+}
+
+/** The headers of a forwarded request: the target's Host, the proxy's headers and its authorization. */
+function forwardedHeaders(headers: unknown, host: string, proxy: ProxyConfig): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (Array.isArray(headers)) {
+    // undici's fetch may hand them over as a flat list: name, value, name, value…
+    for (let i = 0; i + 1 < headers.length; i += 2) record[String(headers[i]).toLowerCase()] = String(headers[i + 1]);
+  } else if (headers && typeof headers === "object") {
+    for (const [name, value] of Object.entries(headers)) record[name.toLowerCase()] = String(value);
+  }
+  record.host ??= host;
+  Object.assign(record, proxy.headers);
+  if (proxy.authorization !== undefined) record["proxy-authorization"] = proxy.authorization;
+  return record;
+}
+
+/** A dispatcher that sends through `proxy`: https origins tunnelled (TLS by `tls`), http ones forwarded. */
+export function proxyAgent(undici: UndiciModule, proxy: ProxyConfig, tls: Connector): UndiciAgent {
+  const tunnelled = new undici.Agent({ connect: tunnelling(undici, proxy, tls) });
+  const forwarding = new undici.Agent({});
+  const dispatch: Dispatcher["dispatch"] = (options, handler) => {
+    const { origin, path = "/", headers } = options as { origin: string | URL; path?: string; headers?: unknown };
+    const target = new URL(String(origin));
+    if (target.protocol !== "http:") return tunnelled.dispatch(options, handler);
+    const forwarded = { ...options, origin: proxy.origin, path: target.origin + path, headers: forwardedHeaders(headers, target.host, proxy) };
+    return forwarding.dispatch(forwarded, new ForwardedHandler(handler as DispatchHandler));
+  };
+  return {
+    dispatch,
+    close: async () => {
+      await Promise.all([tunnelled.close(), forwarding.close()]);
+    },
+  };
+}

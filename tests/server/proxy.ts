@@ -1,0 +1,101 @@
+/**
+ * The HTTP proxy of the tests: it forwards absolute-form requests
+ * (`GET http://host/path`) and tunnels CONNECT, and records what it was
+ * asked, with the Proxy-Authorization it received. Modes:
+ *
+ * - `open`: serves everyone;
+ * - `auth`: answers 407 (a response for a forwarded request, the CONNECT's
+ *   answer for a tunnel) unless Proxy-Authorization is Basic `user:p@ss`
+ *   ({@link PROXY_USER}, {@link PROXY_PASSWORD});
+ * - `drop`: closes every connection as soon as a request head arrives,
+ *   answering nothing.
+ */
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
+import { listen, type Listening } from "./listen.ts";
+
+export type ProxyMode = "open" | "auth" | "drop";
+
+/** What the proxy was asked. */
+export interface ProxyEntry {
+  /** `forward` for an absolute-form request, `connect` for a tunnel. */
+  type: "forward" | "connect";
+  /** The absolute URL forwarded, or the `host:port` tunnelled to. */
+  target: string;
+  /** The Proxy-Authorization header received, if any. */
+  proxyAuthorization: string | undefined;
+  /** Every header received. */
+  headers: http.IncomingHttpHeaders;
+}
+
+/** A running proxy. */
+export interface TestProxy extends Listening {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  /** Every request and CONNECT received, oldest first. */
+  log: ProxyEntry[];
+}
+
+export const PROXY_USER = "user";
+/** A password with a character that a URL must percent-encode. */
+export const PROXY_PASSWORD = "p@ss";
+const EXPECTED = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString("base64")}`;
+const CHALLENGE = 'Basic realm="test proxy"';
+
+function forward(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const target = new URL(req.url!);
+  const headers = { ...req.headers };
+  delete headers["proxy-authorization"];
+  delete headers["proxy-connection"];
+  const upstream = http.request(target, { method: req.method, headers }, (answer) => {
+    res.writeHead(answer.statusCode!, answer.statusMessage, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on("error", () => {
+    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+    res.end("bad gateway");
+  });
+  req.pipe(upstream);
+}
+
+function tunnel(req: http.IncomingMessage, client: net.Socket, head: Buffer): void {
+  const [host, port] = req.url!.split(/:(?=\d+$)/);
+  const upstream = net.connect(Number(port), host!.replace(/^\[|\]$/g, ""), () => {
+    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (head.length) upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  upstream.on("error", () => client.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n"));
+  client.on("error", () => upstream.destroy());
+  client.on("close", () => upstream.destroy());
+}
+
+/** Starts a proxy in `mode` on 127.0.0.1 and a random port. */
+export async function startProxy(mode: ProxyMode = "open"): Promise<TestProxy> {
+  const log: ProxyEntry[] = [];
+  const refused = (authorization: string | undefined) => mode === "auth" && authorization !== EXPECTED;
+  const server = http.createServer((req, res) => {
+    const entry: ProxyEntry = { type: "forward", target: req.url!, proxyAuthorization: req.headers["proxy-authorization"], headers: req.headers };
+    log.push(entry);
+    if (mode === "drop") return void req.socket.destroy();
+    if (refused(entry.proxyAuthorization)) {
+      res.writeHead(407, { "proxy-authenticate": CHALLENGE, "content-type": "text/plain", "content-length": 24 });
+      return void res.end("proxy auth is required\r\n");
+    }
+    forward(req, res);
+  });
+  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    const entry: ProxyEntry = { type: "connect", target: req.url!, proxyAuthorization: req.headers["proxy-authorization"], headers: req.headers };
+    log.push(entry);
+    if (mode === "drop") return void client.destroy();
+    if (refused(entry.proxyAuthorization)) {
+      return void client.end(`HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: ${CHALLENGE}\r\ncontent-length: 0\r\n\r\n`);
+    }
+    tunnel(req, client, head);
+  });
+  const listening = await listen(server, { port: 0 });
+  const { port } = server.address() as AddressInfo;
+  return { ...listening, url: `http://127.0.0.1:${port}`, port, log };
+}
