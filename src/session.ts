@@ -6,7 +6,7 @@ import { ClientError } from "./errors/client_error.ts";
 import { describeRequest } from "./errors/describe.ts";
 import { headerNameSet } from "./headers.ts";
 import type { RequestOptions, SessionOptions } from "./options.ts";
-import { resolveRequest, type SessionDefaults } from "./pipeline/context.ts";
+import { resolveRequest, type SessionDefaults, sessionRoute } from "./pipeline/context.ts";
 import { runRequest } from "./pipeline/run.ts";
 import { resolveUrl } from "./request/url.ts";
 import type { ClientResponse } from "./response/response.ts";
@@ -45,7 +45,6 @@ export class ClientSession {
     this.timeout = options.timeout ? ClientTimeout.from(options.timeout) : new ClientTimeout();
     this.connector = connectorOf(options);
     this.connectorOwner = options.connectorOwner ?? true;
-    const route = { proxy: options.proxy, proxyAuth: options.proxyAuth, proxyHeaders: options.proxyHeaders };
     this.cookieJar = options.cookieJar ?? new CookieJar();
     if (options.cookies) this.cookieJar.updateCookies(options.cookies);
     this.#defaults = {
@@ -60,10 +59,7 @@ export class ClientSession {
       middlewares: options.middlewares ?? [],
       traceConfigs: options.traceConfigs ?? [],
       connector: this.connector,
-      route,
-      transport: route.proxy === undefined && route.proxyAuth === undefined && route.proxyHeaders === undefined
-        ? this.connector
-        : this.connector.transportFor(route, () => "new ClientSession()"),
+      ...sessionRoute(this.connector, options),
       cookieJar: this.cookieJar,
       maxBodySize: options.maxBodySize,
       autoDecompress: options.autoDecompress ?? true,
