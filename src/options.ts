@@ -231,9 +231,10 @@ export interface SessionOptions {
    * for http URLs, `https_proxy` for https ones (lower-case names first),
    * `all_proxy` when those are unset, none for the hosts `no_proxy` lists
    * (`*`, a name and the names under it, `host:port`). Read once, when the
-   * session is made; a `proxy` of the session or the request wins. Off by
-   * default, as in aiohttp: then aiofetch reads no variable (Deno's own
-   * fetch still reads them; see the README).
+   * session is made; a `proxy` of the session or the request wins, and a
+   * UnixConnector's requests take none. Off by default, as in aiohttp: then
+   * aiofetch reads no variable (Deno's own fetch still reads them; see the
+   * README).
    *
    * @example
    * ```ts

@@ -92,6 +92,22 @@ test("without trustEnv aiofetch reads no variable; Deno's fetch still follows th
   assert.deepEqual(logOf(open, seen), isDeno ? byDeno : []);
 });
 
+test("trustEnv leaves a UnixConnector's requests to its socket", async () => {
+  const { startUnixServer } = await import("./server/unix.ts");
+  const socket = await startUnixServer();
+  try {
+    const result = await runChild(`
+      import { ClientSession, UnixConnector } from MOD;
+      const session = new ClientSession({ connector: new UnixConnector({ path: ${JSON.stringify(socket.path)} }), trustEnv: true });
+      console.log((await session.get("http://localhost/get")).status);
+      await session.close();
+    `, 30_000, { HTTP_PROXY: `http://127.0.0.1:${await closedPort()}` });
+    assert.equal(result.stdout.trim(), "200", `exit ${result.code}: ${result.stderr}`);
+  } finally {
+    await socket.close();
+  }
+});
+
 test("no_proxy: * for all, a name for itself and the names under it, a leading dot ignored, host:port for one port", () => {
   const cases: Array<[string, string, boolean]> = [
     ["*", "http://anything.test/", true],

@@ -4,6 +4,7 @@
  * downstream reads the caller's options again.
  */
 import type { BaseConnector, HopTransport } from "../connector/base.ts";
+import { TCPConnector } from "../connector/connector.ts";
 import { EnvRouter, type EnvProxies, readEnvProxies } from "../connector/env_proxy.ts";
 import type { ConnectionRoute } from "../connector/proxy.ts";
 import { type AbstractCookieJar, checkedCookies, type CookiePair } from "../cookie_jar.ts";
@@ -92,7 +93,8 @@ export function sessionRoute(connector: BaseConnector, options: SessionOptions):
   if (route.proxy !== undefined || route.proxyAuth !== undefined || route.proxyHeaders !== undefined) {
     return { route, env: undefined, transport: connector.transportFor(route, what) };
   }
-  const env = options.trustEnv ? readEnvProxies(what) : undefined;
+  // A UnixConnector's hops go to its socket: no proxy of the environment's, as in aiohttp.
+  const env = options.trustEnv && connector instanceof TCPConnector ? readEnvProxies(what) : undefined;
   return { route, env, transport: env ? new EnvRouter(connector, env, undefined, what) : connector };
 }
 
