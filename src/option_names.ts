@@ -16,5 +16,5 @@ export const ONE_SHOT_OPTIONS: ReadonlySet<string> = new Set([...REQUEST_OPTIONS
 export const SESSION_OPTIONS: ReadonlySet<string> = keysOf<SessionOptions>()([
   "baseUrl", "headers", "auth", "timeout", "raiseForStatus", "beforeRedirect", "middlewares", "traceConfigs",
   "jsonSerialize", "skipAutoHeaders", "fetch", "cookies", "cookieJar", "limit", "limitPerHost", "connector",
-  "connectorOwner", "maxBodySize", "autoDecompress", "proxy", "proxyAuth", "proxyHeaders",
+  "connectorOwner", "maxBodySize", "autoDecompress", "proxy", "proxyAuth", "proxyHeaders", "trustEnv",
 ]);

@@ -227,6 +227,23 @@ export interface SessionOptions<J extends AbstractCookieJar = AbstractCookieJar>
   /** Headers for the proxy, for every request (aiohttp's `proxy_headers`). */
   proxyHeaders?: HeadersLike;
   /**
+   * Take proxies from the environment (aiohttp's `trust_env`): `http_proxy`
+   * for http URLs, `https_proxy` for https ones (lower-case names first),
+   * `all_proxy` when those are unset, none for the hosts `no_proxy` lists
+   * (`*`, a name and the names under it, `host:port`). Read once, when the
+   * session is made; a `proxy` of the session or the request wins, and a
+   * UnixConnector's requests take none. Off by default, as in aiohttp: then
+   * aiofetch reads no variable (Deno's own fetch still reads them; see the
+   * README).
+   *
+   * @example
+   * ```ts
+   * // HTTPS_PROXY=http://proxy.corp:3128 NO_PROXY=localhost,.internal node crawl.js
+   * const session = new ClientSession({ trustEnv: true });
+   * ```
+   */
+  trustEnv?: boolean;
+  /**
    * Decode compressed bodies (gzip, deflate, br, and zstd where the runtime
    * has a decoder): true by default, as aiohttp's `auto_decompress`. With
    * `false`, a body comes back as the server sent it, Content-Encoding and

@@ -8,7 +8,7 @@ import { headerNameSet } from "./headers.ts";
 import { refuseUnknownOptions } from "./known_options.ts";
 import { ONE_SHOT_OPTIONS, SESSION_OPTIONS } from "./option_names.ts";
 import type { RequestOptions, SessionOptions } from "./options.ts";
-import { resolveRequest, type SessionDefaults } from "./pipeline/context.ts";
+import { resolveRequest, type SessionDefaults, sessionRoute } from "./pipeline/context.ts";
 import { runRequest } from "./pipeline/run.ts";
 import { resolveUrl } from "./request/url.ts";
 import type { ClientResponse } from "./response/response.ts";
@@ -57,7 +57,6 @@ export class ClientSession<J extends AbstractCookieJar = CookieJar> {
     this.timeout = options.timeout === undefined ? new ClientTimeout() : ClientTimeout.from(options.timeout);
     this.connector = connectorOf(options);
     this.connectorOwner = options.connectorOwner ?? true;
-    const route = { proxy: options.proxy, proxyAuth: options.proxyAuth, proxyHeaders: options.proxyHeaders };
     // Without a jar given, J is its default, CookieJar.
     this.cookieJar = options.cookieJar ?? (new CookieJar() as AbstractCookieJar as J);
     if (options.cookies) this.cookieJar.updateCookies(options.cookies);
@@ -73,10 +72,7 @@ export class ClientSession<J extends AbstractCookieJar = CookieJar> {
       middlewares: options.middlewares ?? [],
       traceConfigs: options.traceConfigs ?? [],
       connector: this.connector,
-      route,
-      transport: route.proxy === undefined && route.proxyAuth === undefined && route.proxyHeaders === undefined
-        ? this.connector
-        : this.connector.transportFor(route, () => "new ClientSession()"),
+      ...sessionRoute(this.connector, options),
       cookieJar: this.cookieJar,
       maxBodySize: options.maxBodySize,
       autoDecompress: options.autoDecompress ?? true,

@@ -35,17 +35,19 @@ function command(script: string, permissions = ["-A"]): [string, string[]] {
 /**
  * Runs `source` (an ES module; `MOD` in it is replaced by aiofetch's module
  * URL) and resolves once the process exits, or kills it after `limitMs`.
- * On Deno, `denoPermissions` replaces `-A` (`["--allow-net"]`, say).
+ * The child gets this process's environment without its proxy variables,
+ * and `env` on top. On Deno, `denoPermissions` replaces `-A` (`["--allow-net"]`, say).
  */
-export async function runChild(source: string, limitMs = 60_000, denoPermissions?: string[]): Promise<ChildResult> {
+export async function runChild(source: string, limitMs = 60_000, env: Record<string, string> = {}, denoPermissions?: string[]): Promise<ChildResult> {
   const dir = await mkdtemp(join(tmpdir(), "aiofetch-child-"));
   const script = join(dir, "script.mjs");
   await writeFile(script, source.replaceAll("MOD", JSON.stringify(MOD)));
   try {
     const [cmd, args] = command(script, denoPermissions);
     // Plain output: Deno colours console.log whenever FORCE_COLOR is set, even to 0.
-    const { FORCE_COLOR: _, ...env } = process.env;
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...env, NO_COLOR: "1" } });
+    const { FORCE_COLOR: _, ...inherited } = process.env;
+    for (const name of Object.keys(inherited)) if (/_proxy$/i.test(name)) delete inherited[name];
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...inherited, NO_COLOR: "1", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (data) => (stdout += data));

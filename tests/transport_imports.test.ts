@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ClientSession } from "../mod.ts";
-import { RAW_BODY_INIT } from "../src/runtime/fetch_codings.ts";
+import { HOP_INIT } from "../src/runtime/hop_init.ts";
 import { startServer } from "./server/mod.ts";
 
 // Node runs the compiled tests from .build/tests/, the others the sources.
@@ -78,6 +78,6 @@ test("with no connection option a hop goes straight to the global fetch, with no
   const [input, init] = calls[0]!;
   assert.equal(input, `${server.url}/get`, "the URL as text");
   const given = Object.keys(init).filter((name) => (init as Record<string, unknown>)[name] != null);
-  assert.deepEqual(given.sort(), [...Object.keys(RAW_BODY_INIT), "headers", "method", "redirect", "signal"].sort());
-  for (const [name, value] of Object.entries(RAW_BODY_INIT)) assert.equal((init as Record<string, unknown>)[name], value, name);
+  assert.deepEqual(given.sort(), [...Object.keys(HOP_INIT), "headers", "method", "redirect", "signal"].sort());
+  for (const [name, value] of Object.entries(HOP_INIT)) assert.equal((init as Record<string, unknown>)[name], value, name);
 });

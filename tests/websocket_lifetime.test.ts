@@ -101,6 +101,6 @@ test("on Deno, without --allow-env for ws, wsConnect throws RuntimePermissionErr
     } catch (err) {
       console.log(err instanceof RuntimePermissionError ? err.flag : String(err));
     }
-  `, 30_000, ["--allow-net"]);
+  `, 30_000, {}, ["--allow-net"]);
   assert.deepEqual(result.stdout.trim().split("\n"), ["426", "--allow-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE"], result.stderr);
 });

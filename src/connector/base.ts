@@ -46,8 +46,8 @@ export interface BaseConnectorOptions {
 export interface HopTransport {
   /** Sends one hop. */
   readonly fetch: FetchFunction;
-  /** The origin of the proxy hops go through, if any (`http://host:port`, no credentials): for the errors. */
-  readonly proxy?: string;
+  /** The origin of the proxy `url`'s hop goes through, if any (`http://host:port`, no credentials): for the errors. */
+  proxyFor?(url: URL): string | undefined;
 }
 
 /**

@@ -9,14 +9,14 @@ import type { HopTransport } from "./base.ts";
 
 /** One transport, opened on its first hop. */
 class LazyTransport implements HopTransport {
-  readonly proxy: string | undefined;
+  readonly #proxy: string | undefined;
   readonly #config: TransportConfig;
   #opened: Promise<Transport> | undefined;
   #fetch: TransportFetch | undefined;
 
   constructor(config: TransportConfig) {
     this.#config = config;
-    this.proxy = config.proxy?.origin;
+    this.#proxy = config.proxy?.origin;
   }
 
   readonly fetch: TransportFetch = (url, init) => {
@@ -25,6 +25,11 @@ class LazyTransport implements HopTransport {
     this.#opened ??= openTransport(this.#config);
     return this.#opened.then((transport) => (this.#fetch = transport.fetch)(url, init));
   };
+
+  /** The origin of the proxy this transport goes through, if any. */
+  proxyFor(): string | undefined {
+    return this.#proxy;
+  }
 
   async close(): Promise<void> {
     // A transport that failed to open has nothing to close.

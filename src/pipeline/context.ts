@@ -4,12 +4,14 @@
  * downstream reads the caller's options again.
  */
 import type { BaseConnector, HopTransport } from "../connector/base.ts";
+import { TCPConnector } from "../connector/connector.ts";
+import { EnvRouter, type EnvProxies, readEnvProxies } from "../connector/env_proxy.ts";
 import type { ConnectionRoute } from "../connector/proxy.ts";
 import { type AbstractCookieJar, checkedCookies, type CookiePair } from "../cookie_jar.ts";
 import { describeRequest, redactUrl } from "../errors/describe.ts";
 import { refuseUnknownOptions } from "../known_options.ts";
 import { REQUEST_OPTIONS } from "../option_names.ts";
-import type { BeforeRedirect, RaiseForStatus, RequestOptions } from "../options.ts";
+import type { BeforeRedirect, RaiseForStatus, RequestOptions, SessionOptions } from "../options.ts";
 import { type PreparedRequest, prepareRequest, type RequestDefaults } from "../request/prepare.ts";
 import type { BodySource, DownloadProgress } from "../response/body_source.ts";
 import type { ClientResponse } from "../response/response.ts";
@@ -30,7 +32,13 @@ export interface SessionDefaults extends RequestDefaults {
   readonly connector: BaseConnector;
   /** The session's proxy settings, which its requests' own complete. */
   readonly route: ConnectionRoute;
-  /** Where the session's requests go unless they ask for a route of their own: the connector, or its transport for the session's proxy. */
+  /** The environment's proxies, with `trustEnv` (and no session proxy). */
+  readonly env: EnvProxies | undefined;
+  /**
+   * Where the session's requests go unless they ask for a route of their
+   * own: the connector, its transport for the session's proxy, or the
+   * environment's proxies.
+   */
   readonly transport: HopTransport;
   readonly cookieJar: AbstractCookieJar;
   readonly maxBodySize: number | undefined;
@@ -66,12 +74,30 @@ export interface RequestContext extends HopContext {
 function transportOf(session: SessionDefaults, options: RequestOptions, label: () => string): HopTransport {
   const { ssl, proxy, proxyAuth, proxyHeaders } = options;
   if (ssl === undefined && proxy === undefined && proxyAuth === undefined && proxyHeaders === undefined) return session.transport;
+  // The environment's proxies, for a request that asks only for TLS settings of its own.
+  if (proxy === undefined && session.env && proxyAuth === undefined && proxyHeaders === undefined) return new EnvRouter(session.connector, session.env, ssl, label);
   const own = proxy !== undefined ? { proxy, proxyAuth, proxyHeaders } : {
     proxy: session.route.proxy,
     proxyAuth: proxyAuth ?? session.route.proxyAuth,
     proxyHeaders: proxyHeaders ?? session.route.proxyHeaders,
   };
   return session.connector.transportFor({ ssl, ...own }, label);
+}
+
+/**
+ * A session's way for its requests: its proxy settings, checked once; or,
+ * with `trustEnv` and no proxy of its own, the environment's proxies, read
+ * once, when the session is made.
+ */
+export function sessionRoute(connector: BaseConnector, options: SessionOptions): Pick<SessionDefaults, "route" | "env" | "transport"> {
+  const what = () => "new ClientSession()";
+  const route = { proxy: options.proxy, proxyAuth: options.proxyAuth, proxyHeaders: options.proxyHeaders };
+  if (route.proxy !== undefined || route.proxyAuth !== undefined || route.proxyHeaders !== undefined) {
+    return { route, env: undefined, transport: connector.transportFor(route, what) };
+  }
+  // A UnixConnector's hops go to its socket: no proxy of the environment's, as in aiohttp.
+  const env = options.trustEnv && connector instanceof TCPConnector ? readEnvProxies(what) : undefined;
+  return { route, env, transport: env ? new EnvRouter(connector, env, undefined, what) : connector };
 }
 
 /** Resolves a request against its session. Throws every input error before any timer starts. */

@@ -11,7 +11,7 @@ import { headersInit } from "../headers.ts";
 import type { EncodedBody } from "../request/body.ts";
 import { hopBody } from "../request/upload.ts";
 import { ClientResponse, type SentRequest } from "../response/response.ts";
-import { RAW_BODY_INIT } from "../runtime/fetch_codings.ts";
+import { HOP_INIT } from "../runtime/hop_init.ts";
 import type { Deadline } from "../timeout.ts";
 import type { SentObserver } from "./observers.ts";
 import { type RequestTrace, traceHeaders } from "./tracing.ts";
@@ -52,8 +52,8 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
     const body = hopBody(hop.body, hop.headers, ctx.sentObserver?.(hop));
     if (trace) await trace.send("onRequestHeadersSent", { method: hop.method, url: hop.url, headers: traceHeaders(hop.headers) });
     const raw = await transport.fetch(hop.url, {
-      // Bodies come as sent, and aiofetch decodes them (response/decoding.ts).
-      ...RAW_BODY_INIT,
+      // Bodies come as sent, and aiofetch decodes them (response/decoding.ts); on Bun, no proxy of the environment's.
+      ...HOP_INIT,
       method: hop.method,
       headers: headersInit(hop.headers),
       ...body,
@@ -64,7 +64,7 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
     return new ClientResponse(raw, { sent: hop, deadline, maxBodySize: ctx.maxBodySize, autoDecompress: ctx.autoDecompress, onFinish: release });
   } catch (err) {
     release?.();
-    throw toClientError(err, hop, deadline.abortReason(), transport.proxy);
+    throw toClientError(err, hop, deadline.abortReason(), transport.proxyFor?.(hop.url));
   }
 }
 

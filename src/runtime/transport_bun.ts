@@ -22,7 +22,7 @@ interface BunTls {
 interface BunConnection {
   tls?: BunTls;
   unix?: string;
-  proxy?: { url: string; headers: Record<string, string> };
+  proxy?: { url: string; headers: Record<string, string> } | false;
 }
 
 interface FetchSession {
@@ -52,6 +52,9 @@ function connection(config: TransportConfig): BunConnection {
     const headers = { ...proxy.headers };
     if (proxy.authorization !== undefined) headers["proxy-authorization"] = proxy.authorization;
     options.proxy = { url: proxy.origin, headers };
+  } else {
+    // Not the environment's proxy: aiofetch picks proxies itself (connector/env_proxy.ts).
+    options.proxy = false;
   }
   return options;
 }
@@ -80,7 +83,8 @@ export function openBunTransport(config: TransportConfig): Promise<Transport> {
   if (typeof Session === "function") {
     const session = new Session(options);
     return Promise.resolve({
-      fetch: refusals((url, init) => session.fetch(url.href, init)),
+      // The hop's `proxy: false` (runtime/hop_init.ts) is for the global fetch; the session's own proxy setting holds here.
+      fetch: refusals((url, { proxy: _, ...init }: RequestInit & { proxy?: unknown }) => session.fetch(url.href, init)),
       close: () => Promise.resolve(session.close()),
     });
   }
