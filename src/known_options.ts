@@ -28,8 +28,9 @@ const INSTEAD: Readonly<Record<string, string>> = {
   responseType: "resp.json(), resp.text() or resp.read()",
   parseResponse: "resp.json({ loads })",
   total: "timeout: { total }",
-  verifySsl: "ssl: false",
-  verify_ssl: "ssl: false",
+  ssl: "connector: new TCPConnector({ ssl }), or ssl on each request",
+  verifySsl: "ssl: false (on the connector or a request)",
+  verify_ssl: "ssl: false (on the connector or a request)",
   sslContext: "ssl: { ca, cert, key }",
   ssl_context: "ssl: { ca, cert, key }",
 };

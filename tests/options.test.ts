@@ -32,6 +32,8 @@ test("an option another client uses is refused with the aiofetch name, naming th
 test("unknown options are refused by the session, the connector, the jar, the timeout and request()", async () => {
   assert.throws(() => new ClientSession(loose({ baseURL: "http://x/" })), /^TypeError: new ClientSession\(\): unknown option "baseURL"; use baseUrl$/);
   assert.throws(() => new ClientSession(loose({ prefixUrl: "http://x/" })), /unknown option "prefixUrl"; use baseUrl/);
+  assert.throws(() => new ClientSession(loose({ ssl: false })), /unknown option "ssl"; use connector: new TCPConnector\(\{ ssl \}\), or ssl on each request/);
+  assert.throws(() => new ClientSession(loose({ verify_ssl: false })), /unknown option "verify_ssl"/);
   assert.throws(() => new TCPConnector(loose({ limit_per_host: 2 })), /^TypeError: new TCPConnector\(\): unknown option "limit_per_host"; use limitPerHost$/);
   assert.throws(() => new CookieJar(loose({ unsafe_: true })), /new CookieJar\(\): unknown option "unsafe_"; use unsafe/);
   assert.throws(() => new ClientTimeout(loose({ sock_read: 5 })), /ClientTimeout: unknown option "sock_read"; use sockRead/);
