@@ -8,7 +8,7 @@ import { TCPConnector } from "../connector/connector.ts";
 import { EnvRouter, type EnvProxies, readEnvProxies } from "../connector/env_proxy.ts";
 import type { ConnectionRoute } from "../connector/proxy.ts";
 import { type AbstractCookieJar, checkedCookies, type CookiePair } from "../cookie_jar.ts";
-import { describeRequest, redactUrl } from "../errors/describe.ts";
+import { describeRequest } from "../errors/describe.ts";
 import { refuseUnknownOptions } from "../known_options.ts";
 import { REQUEST_OPTIONS } from "../option_names.ts";
 import type { BeforeRedirect, RaiseForStatus, RequestOptions, SessionOptions } from "../options.ts";
@@ -102,7 +102,7 @@ export function sessionRoute(connector: BaseConnector, options: SessionOptions):
 
 /** Resolves a request against its session. Throws every input error before any timer starts. */
 export function resolveRequest(session: SessionDefaults, method: string, url: string | URL, options: RequestOptions): RequestContext {
-  refuseUnknownOptions(options, REQUEST_OPTIONS, () => describeRequest(String(method).toUpperCase(), redactUrl(String(url))));
+  refuseUnknownOptions(options, REQUEST_OPTIONS, () => describeRequest(String(method).toUpperCase(), url));
   const first = prepareRequest(session, method, url, options);
   const timeout = options.timeout === undefined ? session.timeout : ClientTimeout.from(options.timeout);
   const label = () => describeRequest(first.method, first.url);

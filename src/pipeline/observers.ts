@@ -29,23 +29,21 @@ export function sentObserver(
     deadline.abort(err);
     throw err;
   };
+  const report = (progress: UploadProgress) => {
+    try {
+      onProgress?.(progress);
+    } catch (err) {
+      aborting(err);
+    }
+  };
   return ({ method, url }) => ({
     chunk(chunk, loaded, total) {
-      try {
-        onProgress?.({ loaded, total });
-      } catch (err) {
-        aborting(err);
-      }
+      report({ loaded, total });
       return traced?.send("onRequestChunkSent", { method, url, chunk }).catch(aborting);
     },
     end(loaded, total) {
       // A body of unknown size reports once more at its end, now that its size is known.
-      if (total !== undefined || !onProgress) return;
-      try {
-        onProgress({ loaded, total: loaded });
-      } catch (err) {
-        aborting(err);
-      }
+      if (total === undefined) report({ loaded, total: loaded });
     },
   });
 }

@@ -67,7 +67,7 @@ interface Attempt {
 
 /** Opens a WebSocket for `session` (see the module comment). Every input error rejects before anything is sent. */
 export async function wsConnect(session: WSSessionDefaults, sockets: OpenSockets, input: string | URL, options: WSConnectOptions): Promise<ClientWebSocketResponse> {
-  const settings = wsSettings(options, () => describeRequest("GET", redactUrl(String(input))));
+  const settings = wsSettings(options, () => describeRequest("GET", input));
   const url = resolveWebSocketUrl(input, session.baseUrl);
   const first = prepareAt(session, "GET", url, { params: options.params, headers: options.headers, auth: options.auth });
   const label = () => describeRequest("GET", first.url);
