@@ -81,7 +81,7 @@ function run(runtime, filter) {
     const started = Date.now();
     // Without the proxy variables: Deno's and Bun's fetch would send the tests' 127.0.0.1 traffic to a proxy they name.
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_proxy$/i.test(name)));
-    const child = spawn(runtime.cmd, args, { cwd: root, env: { ...env, NO_COLOR: "1", FORCE_COLOR: "0" } });
+    const child = spawn(runtime.cmd, args, { cwd: root, env: { ...env, NO_COLOR: "1", FORCE_COLOR: "0", DENO_NO_UPDATE_CHECK: "1" } });
     let output = "";
     child.stdout.on("data", (data) => (output += data));
     child.stderr.on("data", (data) => (output += data));

@@ -44,7 +44,7 @@ export function tsc(project) {
 /** Runs a child to its end or `limitMs`: its exit code, its output (stdout and stderr as they came) and whether it was killed. */
 export function runChild(command, args, { cwd, limitMs, env = {} }) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     let killed = false;
     child.stdout.on("data", (data) => (output += data));
