@@ -29,6 +29,7 @@ export { BaseConnector, type BaseConnectorOptions, type HopTransport } from "./s
 export { type FetchFunction, TCPConnector, type TCPConnectorOptions } from "./src/connector/connector.ts";
 export { Fingerprint, type PemInput, type SSLOptions, type SSLSetting } from "./src/connector/ssl.ts";
 export type { ConnectionRoute } from "./src/connector/proxy.ts";
+export type { Resolver, ResolveSetting, SocketOptions } from "./src/connector/socket_options.ts";
 export { UnixConnector, type UnixConnectorOptions } from "./src/connector/unix.ts";
 export { ClientResponse, type JsonOptions } from "./src/response/response.ts";
 export { BasicAuth } from "./src/auth.ts";

@@ -9,17 +9,19 @@ import { checkTransport } from "../runtime/transport.ts";
 import type { TlsConfig } from "../runtime/transport_types.ts";
 import { BaseConnector, type BaseConnectorOptions, type FetchFunction, type HopTransport } from "./base.ts";
 import { type ConnectionRoute, resolveProxy } from "./proxy.ts";
+import { resolveSocketOptions, type SocketOptions } from "./socket_options.ts";
 import { resolveSsl, type SSLSetting } from "./ssl.ts";
-import { Transports } from "./transports.ts";
+import { closingFetch, Transports } from "./transports.ts";
 
 export type { FetchFunction } from "./base.ts";
 
 /** Options of {@link TCPConnector}. */
-export interface TCPConnectorOptions extends BaseConnectorOptions {
+export interface TCPConnectorOptions extends BaseConnectorOptions, SocketOptions {
   /**
    * The fetch hops are sent with; `globalThis.fetch` by default. A recorder,
    * a test double, or a fetch bound to runtime-specific options. Not
-   * together with `ssl`, which picks the runtime's own way of sending.
+   * together with `ssl`, `resolve`, `family`, `localAddr` or
+   * `keepaliveTimeout`, which pick the runtime's own way of sending.
    *
    * @example
    * ```ts
@@ -44,7 +46,17 @@ export interface TCPConnectorOptions extends BaseConnectorOptions {
   ssl?: SSLSetting;
 }
 
-const CONNECTOR_OPTIONS = keysOf<TCPConnectorOptions>()(["limit", "limitPerHost", "fetch", "ssl"]);
+const CONNECTOR_OPTIONS = keysOf<TCPConnectorOptions>()([
+  "limit",
+  "limitPerHost",
+  "fetch",
+  "ssl",
+  "resolve",
+  "family",
+  "localAddr",
+  "keepaliveTimeout",
+  "forceClose",
+]);
 
 // The URL goes as text: Deno and Bun take a string in faster than a URL object.
 const globalFetch: FetchFunction = (input, init) => globalThis.fetch(input.href, init);
@@ -71,7 +83,9 @@ export class TCPConnector extends BaseConnector {
   readonly #tls: TlsConfig | undefined;
   /** Set when the caller gave a fetch: then no request may ask for TLS settings or a proxy. */
   readonly #own: boolean;
-  readonly #transports = new Transports();
+  /** Where hops with no TLS settings and no proxy go. */
+  readonly #direct: HopTransport;
+  readonly #transports: Transports;
 
   /** A new connector; see {@link TCPConnectorOptions}. */
   constructor(options: TCPConnectorOptions = {}) {
@@ -79,10 +93,16 @@ export class TCPConnector extends BaseConnector {
     super(options);
     const what = () => "new TCPConnector()";
     const tls = (this.#tls = resolveSsl(options.ssl, what));
+    const { socket, forceClose } = resolveSocketOptions(options, what);
     this.#own = options.fetch !== undefined;
-    if (tls && this.#own) throw new TypeError(`${what()}: ssl and fetch cannot be given together: ssl picks the runtime's own way of sending`);
-    if (tls) checkTransport(what());
-    this.#fetch = options.fetch ?? (tls ? this.#transports.get({ tls }).fetch : globalFetch);
+    if (this.#own && (tls || socket)) {
+      throw new TypeError(`${what()}: ${tls ? "ssl" : "a socket setting"} and fetch cannot be given together: it picks the runtime's own way of sending`);
+    }
+    if (tls || socket) checkTransport(what());
+    this.#transports = new Transports(socket, forceClose);
+    this.#direct = socket ? this.#transports.get({ tls: undefined }) : forceClose ? { fetch: closingFetch(globalFetch) } : PLAIN;
+    const own = options.fetch && (forceClose ? closingFetch(options.fetch) : options.fetch);
+    this.#fetch = own ?? (tls ? this.#transports.get({ tls }) : this.#direct).fetch;
   }
 
   /** Sends one hop through the connector's transport. */
@@ -104,7 +124,7 @@ export class TCPConnector extends BaseConnector {
     }
     const tls = route.ssl === undefined ? this.#tls : resolveSsl(route.ssl, what);
     const proxy = resolveProxy(route, what);
-    if (!tls && !proxy) return PLAIN;
+    if (!tls && !proxy) return this.#direct;
     checkTransport(what());
     return this.#transports.get({ tls, proxy });
   }

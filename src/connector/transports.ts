@@ -5,7 +5,17 @@
  * closed with the connector.
  */
 import { openTransport, type Transport, type TransportConfig, type TransportFetch } from "../runtime/transport.ts";
-import type { HopTransport } from "./base.ts";
+import type { SocketConfig } from "../runtime/transport_types.ts";
+import type { FetchFunction, HopTransport } from "./base.ts";
+
+/**
+ * `send`, with every hop asking for `Connection: close` (`forceClose`): the
+ * one way to end a connection after its response that every runtime's fetch
+ * takes, with no import.
+ */
+export function closingFetch(send: FetchFunction): FetchFunction {
+  return (url, init) => send(url, { ...init, headers: { ...(init.headers as Record<string, string>), connection: "close" } });
+}
 
 /** One transport, opened on its first hop. */
 class LazyTransport implements HopTransport {
@@ -14,9 +24,10 @@ class LazyTransport implements HopTransport {
   #opened: Promise<Transport> | undefined;
   #fetch: TransportFetch | undefined;
 
-  constructor(config: TransportConfig) {
+  constructor(config: TransportConfig, forceClose: boolean) {
     this.#config = config;
     this.#proxy = config.proxy?.origin;
+    if (forceClose) this.fetch = closingFetch(this.fetch);
   }
 
   readonly fetch: TransportFetch = (url, init) => {
@@ -41,12 +52,20 @@ class LazyTransport implements HopTransport {
 /** A connector's transports, by setting. */
 export class Transports {
   readonly #byId = new Map<string, LazyTransport>();
+  readonly #socket: SocketConfig | undefined;
+  readonly #forceClose: boolean;
 
-  /** The transport for `config`. */
-  get(config: TransportConfig): HopTransport {
+  /** The transports of a connector whose connections follow `socket`, and end after one response with `forceClose`. */
+  constructor(socket?: SocketConfig, forceClose = false) {
+    this.#socket = socket;
+    this.#forceClose = forceClose;
+  }
+
+  /** The transport for `config`, with the connector's socket settings. */
+  get(config: Omit<TransportConfig, "socket">): HopTransport {
     const id = `${config.tls?.id ?? ""}|${config.proxy?.id ?? ""}|${config.socketPath ?? ""}`;
     let transport = this.#byId.get(id);
-    if (!transport) this.#byId.set(id, (transport = new LazyTransport(config)));
+    if (!transport) this.#byId.set(id, (transport = new LazyTransport({ ...config, socket: this.#socket }, this.#forceClose)));
     return transport;
   }
 

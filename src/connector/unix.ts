@@ -6,13 +6,15 @@
 import { ClientConnectionError, UnixClientConnectorError } from "../errors/connection.ts";
 import { describeRequest } from "../errors/describe.ts";
 import { readNetworkFailure, socketFailureCode } from "../runtime/network_errors.ts";
+import { keysOf, refuseUnknownOptions } from "../known_options.ts";
 import { checkTransport } from "../runtime/transport.ts";
 import { BaseConnector, type BaseConnectorOptions, type FetchFunction, type HopTransport } from "./base.ts";
 import type { ConnectionRoute } from "./proxy.ts";
+import { resolveSocketOptions, type SocketOptions } from "./socket_options.ts";
 import { Transports } from "./transports.ts";
 
-/** Options of {@link UnixConnector}. */
-export interface UnixConnectorOptions extends BaseConnectorOptions {
+/** Options of {@link UnixConnector}: its limits, and keep-alive as on a TCPConnector. */
+export interface UnixConnectorOptions extends BaseConnectorOptions, Pick<SocketOptions, "keepaliveTimeout" | "forceClose"> {
   /**
    * The socket's path.
    *
@@ -23,6 +25,8 @@ export interface UnixConnectorOptions extends BaseConnectorOptions {
    */
   path: string;
 }
+
+const UNIX_OPTIONS = keysOf<UnixConnectorOptions>()(["path", "limit", "limitPerHost", "keepaliveTimeout", "forceClose"]);
 
 /**
  * Sends every hop over HTTP to a unix socket, as aiohttp's `UnixConnector`:
@@ -41,16 +45,19 @@ export interface UnixConnectorOptions extends BaseConnectorOptions {
 export class UnixConnector extends BaseConnector {
   /** The socket's path. */
   readonly path: string;
-  readonly #transports = new Transports();
+  readonly #transports: Transports;
   readonly #fetch: FetchFunction;
 
   /** A connector for the socket at `options.path`; see {@link UnixConnectorOptions}. */
   constructor(options: UnixConnectorOptions) {
-    super(options ?? {});
     const what = "new UnixConnector()";
     if (typeof options?.path !== "string" || !options.path) throw new TypeError(`${what}: path must be the socket's path, a non-empty string`);
+    refuseUnknownOptions(options, UNIX_OPTIONS, () => what);
+    super(options);
+    const { socket, forceClose } = resolveSocketOptions(options, () => what);
     checkTransport(what);
     this.path = options.path;
+    this.#transports = new Transports(socket, forceClose);
     this.#fetch = this.#transports.get({ tls: undefined, socketPath: this.path }).fetch;
   }
 

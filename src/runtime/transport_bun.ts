@@ -4,7 +4,8 @@
  * (Bun keys its pool by those settings, so a connection made without
  * verification is never reused by a request that asks for it; the
  * connections then close when idle, not with the connector). A fingerprint
- * goes through npm undici's fetch (transport_undici.ts).
+ * and the socket settings (`resolve`, `family`, `localAddr`,
+ * `keepaliveTimeout`) go through npm undici's fetch (transport_undici.ts).
  */
 import { ProxyRefusal, type Transport, type TransportConfig, type TransportFetch } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
@@ -75,8 +76,9 @@ function refusing407(send: TransportFetch): TransportFetch {
 
 /** The transport for `config` on Bun. */
 export function openBunTransport(config: TransportConfig): Promise<Transport> {
-  // Bun calls tls.checkServerIdentity only for a chain it verified, so a pin without verification goes through npm undici.
-  if (config.tls?.fingerprint !== undefined) return undiciFetchTransport(config);
+  // Bun calls tls.checkServerIdentity only for a chain it verified, so a pin without verification goes through npm undici;
+  // so do the socket settings, which Bun's fetch has no way to take (its idle timeout counts in steps of seconds).
+  if (config.tls?.fingerprint !== undefined || config.socket) return undiciFetchTransport(config);
   const options = connection(config);
   const Session = (globalThis as unknown as { Bun: { FetchSession?: FetchSessionClass } }).Bun.FetchSession;
   const refusals = config.proxy ? refusing407 : (send: TransportFetch) => send;

@@ -1,9 +1,11 @@
 /**
  * Deno's transport: `Deno.createHttpClient`, passed as fetch's `client`, for
- * a CA, a client certificate and a unix socket (its `unix` proxy transport). Deno has no way to skip verification (its
- * client silently ignores unknown options, and the CLI flag is
- * process-wide), to send another name as SNI, or to see the server's
- * certificate (for a fingerprint), so those go through npm undici's fetch
+ * a CA, a client certificate, a unix socket (its `unix` proxy transport), a
+ * local address and an idle timeout. Deno has no way to skip verification
+ * (its client silently ignores unknown options, and the CLI flag is
+ * process-wide), to send another name as SNI, to see the server's
+ * certificate (for a fingerprint), to resolve a name another way or to keep
+ * to one address family, so those go through npm undici's fetch
  * (transport_undici.ts), which needs `--allow-env`; so do proxies (see
  * `native`).
  */
@@ -16,6 +18,8 @@ interface HttpClientOptions {
   cert?: string;
   key?: string;
   proxy?: { transport: "unix"; path: string };
+  poolIdleTimeout?: number;
+  localAddress?: string;
 }
 
 interface DenoHttp {
@@ -28,13 +32,16 @@ interface DenoHttp {
  * through a proxy it sends the proxy's credentials on to an https origin,
  * inside the tunnel, and does not say what status a refused CONNECT had.
  */
-function native({ tls, proxy }: TransportConfig): boolean {
-  if (proxy) return false;
+function native({ tls, proxy, socket }: TransportConfig): boolean {
+  // Nor can it resolve a name another way, or keep to one address family.
+  if (proxy || socket?.resolve || socket?.family) return false;
   return !tls || (tls.verify && tls.serverName === undefined && tls.fingerprint === undefined);
 }
 
-function clientOptions({ tls, socketPath }: TransportConfig): HttpClientOptions {
+function clientOptions({ tls, socketPath, socket }: TransportConfig): HttpClientOptions {
   const options: HttpClientOptions = {};
+  if (socket?.keepAliveTimeout !== undefined) options.poolIdleTimeout = socket.keepAliveTimeout;
+  if (socket?.localAddress !== undefined) options.localAddress = socket.localAddress;
   // Its request lines are then in absolute form (GET http://localhost/path), which HTTP/1.1 servers must take.
   if (socketPath !== undefined) options.proxy = { transport: "unix", path: socketPath };
   if (tls?.ca) options.caCerts = [...tls.ca];

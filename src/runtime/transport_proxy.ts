@@ -11,7 +11,7 @@
 import type { Socket } from "node:net";
 import { type ProxyConfig, ProxyRefusal } from "./transport_types.ts";
 import { type Dispatcher, type DispatchHandler, ForwardingHandler, type RawHeaders } from "./undici.ts";
-import type { ConnectOptions, Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
+import type { AgentOptions, ConnectOptions, Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
 
 /** A proxy's answer head longer than this is refused. */
 const MAX_HEAD = 16 * 1024;
@@ -67,9 +67,18 @@ function connectHead(proxy: ProxyConfig, options: ConnectOptions): string {
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
+/** How a proxy's connections are made (transport_undici.ts). */
+export interface ProxyConnections {
+  /** Speaks TLS to an https origin over a tunnel's socket (`httpSocket`). */
+  readonly tls: Connector;
+  /** Connects to the proxy itself. */
+  readonly toProxy: Connector;
+  /** The Agent options of the tunnels' Agent (`perOrigin`: true) and of the forwarding one. */
+  readonly agent: (perOrigin: boolean) => AgentOptions;
+}
+
 /** A connector that reaches each origin through a CONNECT tunnel, then speaks TLS over it with `tls`. */
-function tunnelling(undici: UndiciModule, proxy: ProxyConfig, tls: Connector): Connector {
-  const toProxy = undici.buildConnector({});
+function tunnelling(proxy: ProxyConfig, { tls, toProxy }: ProxyConnections): Connector {
   const url = new URL(proxy.origin);
   const hostname = url.hostname.replace(/^\[|\]$/g, "");
   const port = url.port || "80";
@@ -120,10 +129,11 @@ function forwardedHeaders(headers: unknown, host: string, proxy: ProxyConfig): R
   return record;
 }
 
-/** A dispatcher that sends through `proxy`: https origins tunnelled (TLS by `tls`), http ones forwarded. */
-export function proxyAgent(undici: UndiciModule, proxy: ProxyConfig, tls: Connector): UndiciAgent {
-  const tunnelled = new undici.Agent({ connect: tunnelling(undici, proxy, tls) });
-  const forwarding = new undici.Agent({});
+/** A dispatcher that sends through `proxy`: https origins tunnelled (TLS by `connections.tls`), http ones forwarded. */
+export function proxyAgent(undici: UndiciModule, proxy: ProxyConfig, connections: ProxyConnections): UndiciAgent {
+  const tunnelled = new undici.Agent({ connect: tunnelling(proxy, connections), ...connections.agent(true) });
+  // Its one origin is the proxy's: a cap per origin would cap every host at once.
+  const forwarding = new undici.Agent({ connect: connections.toProxy, ...connections.agent(false) });
   const dispatch: Dispatcher["dispatch"] = (options, handler) => {
     const { origin, path = "/", headers } = options as { origin: string | URL; path?: string; headers?: unknown };
     const target = new URL(String(origin));

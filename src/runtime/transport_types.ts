@@ -43,6 +43,34 @@ export interface ProxyConfig {
   readonly id: string;
 }
 
+/** One address a name resolves to. */
+export interface ResolvedAddress {
+  /** An IPv4 or IPv6 address. */
+  readonly address: string;
+  readonly family: 4 | 6;
+}
+
+/**
+ * How a connector's connections are made, beyond TLS: the same for every
+ * transport of one connector (connector/socket_options.ts checks them).
+ */
+export interface SocketConfig {
+  /**
+   * Resolves a host name the connector's own way: its addresses, or
+   * undefined for a name the system is to resolve (one a host map does not
+   * list). Absent: the system resolves every name.
+   */
+  readonly resolve: ((host: string, port: number) => Promise<readonly ResolvedAddress[] | undefined>) | undefined;
+  /** Only addresses of this family: 4 or 6; 0 for either. */
+  readonly family: 0 | 4 | 6;
+  /** The local address connections are made from. */
+  readonly localAddress: string | undefined;
+  /** How long an idle connection is kept for reuse, in ms; the runtime's default when absent. */
+  readonly keepAliveTimeout: number | undefined;
+  /** The most connections per origin where the runtime can cap them (Node); 0 for no cap. */
+  readonly connectionsPerOrigin: number;
+}
+
 /** What a transport is made for. */
 export interface TransportConfig {
   /** TLS settings; the runtime's defaults when absent. */
@@ -51,6 +79,8 @@ export interface TransportConfig {
   readonly proxy?: ProxyConfig;
   /** A unix socket every connection goes to, whatever the URL's host (plain HTTP only). */
   readonly socketPath?: string;
+  /** How connections are made; the runtime's defaults when absent. */
+  readonly socket?: SocketConfig;
 }
 
 /** A runtime's way of sending hops with one {@link TransportConfig}. */

@@ -10,9 +10,9 @@ import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { proxyAgent } from "./transport_proxy.ts";
-import { PeerFingerprintMismatch, type TlsConfig, type TransportConfig, type TransportFetch } from "./transport_types.ts";
+import { PeerFingerprintMismatch, type SocketConfig, type TlsConfig, type TransportConfig, type TransportFetch } from "./transport_types.ts";
 import { rawDispatcher } from "./undici.ts";
-import type { Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
+import type { AgentOptions, ConnectOptions, Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
 
 let loaded: Promise<UndiciModule> | undefined;
 
@@ -31,10 +31,13 @@ function keepTlsAlert(this: Socket, err: Error & { code?: unknown }): void {
   if (typeof err.code === "string" && err.code.startsWith("ERR_SSL_")) this.destroy();
 }
 
-/** The connector options of undici for `config`: TLS as node:tls takes it. */
-function connectorOptions({ tls, socketPath }: TransportConfig): Record<string, unknown> {
-  if (!tls) return socketPath === undefined ? {} : { socketPath };
-  const options: Record<string, unknown> = { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify };
+/** The connector options of undici for `config`: TLS as node:tls takes it, the address family. */
+function connectorOptions({ tls, socketPath, socket }: TransportConfig): Record<string, unknown> {
+  const options: Record<string, unknown> = socketPath === undefined ? {} : { socketPath };
+  // Read by net.connect for the names the system resolves.
+  if (socket?.family) options.family = socket.family;
+  if (!tls) return options;
+  Object.assign(options, { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify });
   // A resumed TLS session shows no peer certificate, and a pinned one must be seen on every connection.
   if (tls.fingerprint !== undefined) options.maxCachedSessions = 0;
   return options;
@@ -48,27 +51,73 @@ function pinFailure(socket: Socket, tls: TlsConfig): PeerFingerprintMismatch | u
   return got === tls.fingerprint ? undefined : new PeerFingerprintMismatch(tls.fingerprint!, got);
 }
 
+/** A failure to resolve `host` the connector's way: read as a DNS failure (network_errors.ts). */
+function notResolved(host: string, cause?: unknown): Error {
+  const reason = cause === undefined ? "no address of the family asked for" : cause instanceof Error ? cause.message : String(cause);
+  return Object.assign(new Error(`cannot resolve ${host} (${reason})`, { cause }), { code: "ENOTFOUND" });
+}
+
+/**
+ * `connect` with the connector's socket settings: its local address, and
+ * its own resolver. A resolved name is connected to by address, the first
+ * that answers; SNI and the certificate check keep the name, which undici
+ * takes from `host`.
+ */
+function withSocket(connect: Connector, socket: SocketConfig | undefined): Connector {
+  if (!socket) return connect;
+  const { resolve, family, localAddress } = socket;
+  const local = (options: ConnectOptions) => (localAddress === undefined ? options : { ...options, localAddress });
+  if (!resolve) return (options, callback) => connect(local(options), callback);
+  return (options, callback) => {
+    const port = Number(options.port) || (options.protocol === "https:" ? 443 : 80);
+    resolve(options.hostname, port).then((found) => {
+      if (found === undefined) return connect(local(options), callback);
+      const addresses = family ? found.filter((entry) => entry.family === family) : found;
+      if (!addresses.length) return callback(notResolved(options.hostname), null);
+      const attempt = (index: number) => {
+        connect(local({ ...options, hostname: addresses[index]!.address }), (err, connected) => {
+          if (connected || index + 1 >= addresses.length) return callback(err, connected);
+          attempt(index + 1);
+        });
+      };
+      attempt(0);
+    }, (err: unknown) => callback(notResolved(options.hostname, err), null));
+  };
+}
+
+/** The Agent options of `socket`: how long idle connections live, how many per origin. */
+function agentOptions(socket: SocketConfig | undefined, perOrigin: boolean): AgentOptions {
+  const options: AgentOptions = {};
+  if (socket?.keepAliveTimeout !== undefined) {
+    // Both: a server's Keep-Alive: timeout=… would otherwise win over keepAliveTimeout.
+    options.keepAliveTimeout = options.keepAliveMaxTimeout = socket.keepAliveTimeout;
+  }
+  if (perOrigin && socket?.connectionsPerOrigin) options.connections = socket.connectionsPerOrigin;
+  return options;
+}
+
 /** An undici Agent whose connections follow `config`. */
 export async function undiciAgent(config: TransportConfig): Promise<UndiciAgent> {
   const undici = await loadUndici();
   const base = undici.buildConnector(connectorOptions(config));
-  const { tls } = config;
+  const { tls, socket } = config;
   const serverName = tls?.serverName;
   const connect: Connector = (options, callback) => {
     // undici would send the URL's host as SNI, and verify against it, before any `servername` of ours.
-    base(serverName === undefined ? options : { ...options, servername: serverName }, (err, socket) => {
-      if (!socket) return callback(err, socket);
-      const mismatch = tls?.fingerprint !== undefined && options.protocol === "https:" ? pinFailure(socket, tls) : undefined;
+    base(serverName === undefined ? options : { ...options, servername: serverName }, (err, connected) => {
+      if (!connected) return callback(err, connected);
+      const mismatch = tls?.fingerprint !== undefined && options.protocol === "https:" ? pinFailure(connected, tls) : undefined;
       if (mismatch) {
         // Closed before a byte of the request is written to it.
-        socket.destroy();
+        connected.destroy();
         return callback(mismatch, null);
       }
-      socket.on("error", keepTlsAlert);
-      callback(err, socket);
+      connected.on("error", keepTlsAlert);
+      callback(err, connected);
     });
   };
-  return config.proxy ? proxyAgent(undici, config.proxy, connect) : new undici.Agent({ connect });
+  if (config.proxy) return proxyAgent(undici, config.proxy, { tls: connect, toProxy: withSocket(undici.buildConnector(connectorOptions({ tls: undefined, socket })), socket), agent: (perOrigin) => agentOptions(socket, perOrigin) });
+  return new undici.Agent({ connect: withSocket(connect, socket), ...agentOptions(socket, true) });
 }
 
 /**

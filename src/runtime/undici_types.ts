@@ -27,9 +27,18 @@ export interface UndiciAgent extends Dispatcher {
   close(): Promise<void>;
 }
 
+/** The options of undici's `Agent` that aiofetch gives. */
+export interface AgentOptions {
+  connect?: Connector;
+  keepAliveTimeout?: number;
+  keepAliveMaxTimeout?: number;
+  /** Connections per origin; unlimited when absent. */
+  connections?: number;
+}
+
 /** The part of npm undici 6 aiofetch uses. */
 export interface UndiciModule {
-  Agent: new (options: { connect?: Connector }) => UndiciAgent;
+  Agent: new (options: AgentOptions) => UndiciAgent;
   buildConnector(options: Record<string, unknown>): Connector;
   fetch(input: string, init: RequestInit & { dispatcher?: unknown }): Promise<Response>;
 }
