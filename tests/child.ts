@@ -47,7 +47,8 @@ export async function runChild(source: string, limitMs = 60_000, env: Record<str
     // Plain output: Deno colours console.log whenever FORCE_COLOR is set, even to 0.
     const { FORCE_COLOR: _, ...inherited } = process.env;
     for (const name of Object.keys(inherited)) if (/_proxy$/i.test(name)) delete inherited[name];
-    // No update check: a Deno child would make it through the proxy a test names in the environment.
+    // DENO_NO_UPDATE_CHECK: Deno's own update check (a CONNECT to dl.deno.land) would follow a child's
+    // proxy variables into the test proxy, and show in its log beside the requests under test.
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...inherited, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...env } });
     let stdout = "";
     let stderr = "";

@@ -4,7 +4,10 @@
  * makes of it), Deno and Bun (the TypeScript), failing on any non-zero exit
  * or a run longer than 60 s. One demo server (examples/demo_server.ts) is
  * started here for all of them; its URL goes to each run in
- * AIOFETCH_EXAMPLE_SERVER (see examples/example_server.ts). A file that
+ * AIOFETCH_EXAMPLE_SERVER (see examples/example_server.ts). The examples
+ * that need other servers (ssl.ts, proxy.ts, unix_socket.ts: HTTPS and mTLS,
+ * a proxy, a unix socket) start them themselves (examples/local_servers.ts,
+ * proxy_server.ts), here as when they are run alone. A file that
  * exports something is a part of the servers, not an example: examples are
  * programs and export nothing. Each run starts in a scratch directory of its own.
  *

@@ -9,9 +9,12 @@
  *   ({@link PROXY_USER}, {@link PROXY_PASSWORD});
  * - `drop`: closes every connection as soon as a request head arrives,
  *   answering nothing.
+ *
+ * Forwarding and tunnelling are the examples' proxy's (examples/proxy_server.ts).
  */
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import { forward, tunnel } from "../../examples/proxy_server.ts";
 import { listen, type Listening } from "./listen.ts";
 
 export type ProxyMode = "open" | "auth" | "drop";
@@ -43,35 +46,6 @@ export const PROXY_PASSWORD = "p@ss";
 const EXPECTED = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString("base64")}`;
 const CHALLENGE = 'Basic realm="test proxy"';
 
-function forward(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const target = new URL(req.url!);
-  const headers = { ...req.headers };
-  delete headers["proxy-authorization"];
-  delete headers["proxy-connection"];
-  const upstream = http.request(target, { method: req.method, headers }, (answer) => {
-    res.writeHead(answer.statusCode!, answer.statusMessage, answer.headers);
-    answer.pipe(res);
-  });
-  upstream.on("error", () => {
-    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-    res.end("bad gateway");
-  });
-  req.pipe(upstream);
-}
-
-function tunnel(req: http.IncomingMessage, client: net.Socket, head: Buffer): void {
-  const [host, port] = req.url!.split(/:(?=\d+$)/);
-  const upstream = net.connect(Number(port), host!.replace(/^\[|\]$/g, ""), () => {
-    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-    if (head.length) upstream.write(head);
-    upstream.pipe(client);
-    client.pipe(upstream);
-  });
-  upstream.on("error", () => client.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n"));
-  client.on("error", () => upstream.destroy());
-  client.on("close", () => upstream.destroy());
-}
-
 /** Starts a proxy in `mode` on 127.0.0.1 and a random port. */
 export async function startProxy(mode: ProxyMode = "open"): Promise<TestProxy> {
   const log: ProxyEntry[] = [];
@@ -86,7 +60,7 @@ export async function startProxy(mode: ProxyMode = "open"): Promise<TestProxy> {
     }
     forward(req, res);
   });
-  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+  server.on("connect", (req: http.IncomingMessage, client: Socket, head: Buffer) => {
     const entry: ProxyEntry = { type: "connect", target: req.url!, proxyAuthorization: req.headers["proxy-authorization"], headers: req.headers };
     log.push(entry);
     if (mode === "drop") return void client.destroy();
