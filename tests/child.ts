@@ -47,7 +47,7 @@ export async function runChild(source: string, limitMs = 60_000, env: Record<str
     // Plain output: Deno colours console.log whenever FORCE_COLOR is set, even to 0.
     const { FORCE_COLOR: _, ...inherited } = process.env;
     for (const name of Object.keys(inherited)) if (/_proxy$/i.test(name)) delete inherited[name];
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...inherited, NO_COLOR: "1", ...env } });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...inherited, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (data) => (stdout += data));
