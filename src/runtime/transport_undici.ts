@@ -6,11 +6,10 @@
  * Node 20.18, 8 Node 22). It is imported as "undici/index.js": Bun maps the
  * bare "undici" to a built-in stub whose Agent does nothing.
  */
-import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
+import { pinFailure } from "./pin.ts";
 import { proxyAgent } from "./transport_proxy.ts";
-import { PeerFingerprintMismatch, type TlsConfig, type TransportConfig, type TransportFetch } from "./transport_types.ts";
+import type { TransportConfig, TransportFetch } from "./transport_types.ts";
 import { rawDispatcher } from "./undici.ts";
 import type { Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
 
@@ -38,14 +37,6 @@ function connectorOptions({ tls, socketPath }: TransportConfig): Record<string, 
   // A resumed TLS session shows no peer certificate, and a pinned one must be seen on every connection.
   if (tls.fingerprint !== undefined) options.maxCachedSessions = 0;
   return options;
-}
-
-/** The pin's verdict on a new connection: undefined when it holds (or there is no TLS). */
-function pinFailure(socket: Socket, tls: TlsConfig): PeerFingerprintMismatch | undefined {
-  const raw = (socket as TLSSocket).getPeerCertificate?.()?.raw;
-  if (!raw) return new PeerFingerprintMismatch(tls.fingerprint!, "(no certificate)");
-  const got = createHash("sha256").update(raw).digest("hex");
-  return got === tls.fingerprint ? undefined : new PeerFingerprintMismatch(tls.fingerprint!, got);
 }
 
 /** An undici Agent whose connections follow `config`. */
