@@ -114,4 +114,19 @@ export class TCPConnector extends BaseConnector {
     await super.close();
     await this.#transports.close();
   }
+
+  /**
+   * The TLS settings and the proxy of a WebSocket's connection, which
+   * aiofetch opens itself (websocket/route.ts): resolved as
+   * {@link TCPConnector.transportFor} resolves a request's, and refused as
+   * there when the connector has a fetch of its own and `route` asks for
+   * `ssl` or a proxy.
+   *
+   * @internal
+   */
+  socketRoute(route: ConnectionRoute, what: () => string): { tls: TlsConfig | undefined; proxy: ReturnType<typeof resolveProxy> } {
+    // transportFor's refusal, word for word.
+    if (this.#own && (route.ssl !== undefined || route.proxy !== undefined)) this.transportFor(route, what);
+    return { tls: route.ssl === undefined ? this.#tls : resolveSsl(route.ssl, what), proxy: resolveProxy(route, what) };
+  }
 }
