@@ -14,7 +14,7 @@ import {
 import { failure } from "./expect.ts";
 import { certs } from "./server/certs.ts";
 import { closedPort, type Echo, startServer } from "./server/mod.ts";
-import { PROXY_PASSWORD, PROXY_USER, startProxy } from "./server/proxy.ts";
+import { PROXY_BASIC, PROXY_PASSWORD, PROXY_USER, startProxy, withCredentials } from "./server/proxy.ts";
 import { startTlsServer } from "./server/tls.ts";
 
 const plain = await startServer();
@@ -26,9 +26,6 @@ after(async () => {
   await Promise.all([plain.close(), https.close(), open.close(), auth.close(), drop.close()]);
 });
 
-const BASIC = `Basic ${btoa(`${PROXY_USER}:${PROXY_PASSWORD}`)}`;
-/** The auth proxy's URL with its credentials in it, the password's "@" percent-encoded. */
-const withCredentials = () => `http://${PROXY_USER}:${encodeURIComponent(PROXY_PASSWORD)}@127.0.0.1:${auth.port}`;
 /** A session whose connector trusts the test CA, for the https origin. */
 const trusting = () => new ClientSession({ connector: new TCPConnector({ ssl: { ca: certs.ca } }) });
 
@@ -47,7 +44,7 @@ test("through a proxy: an http target is forwarded in absolute form, an https on
 });
 
 test("proxy credentials, from proxyAuth or percent-decoded from the URL, reach the proxy and never the origin", async () => {
-  const ways = [{ proxy: withCredentials() }, { proxy: auth.url, proxyAuth: new BasicAuth(PROXY_USER, PROXY_PASSWORD) }];
+  const ways = [{ proxy: withCredentials(auth) }, { proxy: auth.url, proxyAuth: new BasicAuth(PROXY_USER, PROXY_PASSWORD) }];
   for (const way of ways) {
     // A session each: the same credentials share a transport, whose tunnel would be reused.
     await using session = trusting();
@@ -57,7 +54,7 @@ test("proxy credentials, from proxyAuth or percent-decoded from the URL, reach t
       assert.equal(resp.status, 200);
       assert.equal((await resp.json() as Echo).headers["proxy-authorization"], undefined, `the origin ${origin} got no Proxy-Authorization`);
     }
-    assert.deepEqual(auth.log.slice(seen).map((entry) => [entry.type, entry.proxyAuthorization]), [["forward", BASIC], ["connect", BASIC]]);
+    assert.deepEqual(auth.log.slice(seen).map((entry) => [entry.type, entry.proxyAuthorization]), [["forward", PROXY_BASIC], ["connect", PROXY_BASIC]]);
   }
 });
 
@@ -101,7 +98,7 @@ test("the session's proxy serves every request; a request's own proxy replaces i
   assert.equal((await session.get(`${plain.url}/get`)).status, 200);
   assert.equal((await session.get(`${plain.url}/get`, { proxyHeaders: { "X-Via": "request" } })).status, 200);
   assert.equal((await session.get(`${plain.url}/get`, { proxy: open.url })).status, 200);
-  assert.deepEqual(auth.log.slice(seen.auth).map((entry) => [entry.proxyAuthorization, entry.headers["x-via"]]), [[BASIC, "session"], [BASIC, "request"]]);
+  assert.deepEqual(auth.log.slice(seen.auth).map((entry) => [entry.proxyAuthorization, entry.headers["x-via"]]), [[PROXY_BASIC, "session"], [PROXY_BASIC, "request"]]);
   assert.deepEqual(open.log.slice(seen.open).map((entry) => [entry.proxyAuthorization, entry.headers["x-via"]]), [[undefined, undefined]]);
 });
 
@@ -109,7 +106,7 @@ test("proxy settings are checked when given: a TypeError names the call, never t
   assert.throws(() => new ClientSession({ proxy: "https://user:s3cret@proxy.test:3128" }), (err: unknown) => {
     return err instanceof TypeError && err.message === "new ClientSession(): proxy must be an http: URL, got https: (https://***@proxy.test:3128/)";
   });
-  assert.throws(() => new ClientSession({ proxy: withCredentials(), proxyAuth: new BasicAuth("a", "b") }), /the proxy URL has credentials, and proxyAuth gives others/);
+  assert.throws(() => new ClientSession({ proxy: withCredentials(auth), proxyAuth: new BasicAuth("a", "b") }), /the proxy URL has credentials, and proxyAuth gives others/);
   assert.throws(() => new ClientSession({ proxyAuth: new BasicAuth("a", "b") }), /proxyAuth and proxyHeaders need a proxy/);
   await using session = new ClientSession();
   await assert.rejects(session.get(`${plain.url}/get`, { proxy: "not a url" }), (err: unknown) => err instanceof TypeError && err.message.startsWith(`GET ${plain.url}/get: proxy is not a URL`));

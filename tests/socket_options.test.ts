@@ -18,11 +18,12 @@ import {
   TCPConnector,
   UnixConnector,
 } from "../mod.ts";
-import { failure } from "./expect.ts";
+import { echoOnce, failure } from "./expect.ts";
 import { certs } from "./server/certs.ts";
 import { listen, type Listening } from "./server/listen.ts";
 import { startProxy } from "./server/proxy.ts";
 import { startTlsServer } from "./server/tls.ts";
+import { startWsServer, wsId } from "./server/ws.ts";
 
 /** What the server tells about the request it got. */
 interface Seen {
@@ -53,8 +54,9 @@ const seeing = await startSeeingServer();
 const https = await startTlsServer("https");
 const wrongName = await startTlsServer("wrong-name");
 const proxy = await startProxy("open");
+const ws = await startWsServer();
 after(async () => {
-  await Promise.all([seeing.close(), https.close(), wrongName.close(), proxy.close()]);
+  await Promise.all([seeing.close(), https.close(), wrongName.close(), proxy.close(), ws.close()]);
 });
 
 /** `count` GETs one after another, a little apart (undici frees a connection only after the next tick). */
@@ -207,6 +209,23 @@ test("limitPerHost caps the connections of a transport on Node (undici's Agent);
   const node = typeof (globalThis as { Deno?: unknown }).Deno === "undefined" && typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
   if (node) assert.equal(opened, 1);
   else assert.ok(opened >= 1 && opened <= 4, `${opened} connections`);
+});
+
+test("WebSockets follow the connector's resolve and family: the name kept for Host and the certificate", async () => {
+  const connector = new TCPConnector({ resolve: { "ws.test": "127.0.0.1", "alias.test": "127.0.0.1" }, ssl: { ca: certs.ca } });
+  await using session = new ClientSession({ connector });
+  const id = wsId("resolve");
+  assert.equal(await echoOnce(session, `ws://ws.test:${ws.port}/echo`, { params: { id } }), "hello");
+  assert.equal((await ws.log(id))[0]!.headers.host, `ws.test:${ws.port}`);
+  // The server's certificate is for localhost and 127.0.0.1, not alias.test.
+  const err = await failure(session.wsConnect(`wss://alias.test:${ws.tlsPort}/echo`), ClientConnectorCertificateError);
+  assert.equal(err.code, "ERR_TLS_CERT_ALTNAME_INVALID");
+
+  await using v6 = new ClientSession({ connector: new TCPConnector({ family: 6, resolve: { "dual.test": ["::1", "127.0.0.1"] } }) });
+  await failure(v6.wsConnect(`ws://dual.test:${ws.port}/echo`), ClientConnectorError);
+  await using failing = new ClientSession({ connector: new TCPConnector({ resolve: () => Promise.reject(new Error("no such service")) }) });
+  const dns = await failure(failing.wsConnect(`ws://svc.internal:${ws.port}/echo`), ClientConnectorDNSError);
+  assert.match(dns.message, /^GET ws:\/\/svc\.internal:\d+\/echo: .*no such service/);
 });
 
 test("the socket options are checked when the connector is made", () => {

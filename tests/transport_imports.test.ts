@@ -15,7 +15,13 @@ import { startServer } from "./server/mod.ts";
 
 // Node runs the compiled tests from .build/tests/, the others the sources.
 const ROOT = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "../" : "../../", import.meta.url));
-const LAZY = ["src/runtime/transport_node.ts", "src/runtime/transport_deno.ts", "src/runtime/transport_bun.ts", "src/runtime/transport_undici.ts"];
+const LAZY = [
+  "src/runtime/transport_node.ts",
+  "src/runtime/transport_deno.ts",
+  "src/runtime/transport_bun.ts",
+  "src/runtime/transport_undici.ts",
+  "src/runtime/ws_connection.ts",
+];
 
 /** The specifiers `file` imports when it loads, and those it imports with `import()`. */
 function importsOf(file: string): { loaded: string[]; dynamic: string[] } {
@@ -44,18 +50,19 @@ function staticGraph(): { files: Set<string>; packages: Set<string> } {
   return { files, packages };
 }
 
-test("importing aiofetch loads no runtime transport and no undici: they are imported only when a transport is opened", () => {
+test("importing aiofetch loads no runtime transport, no undici and no WebSocket connection code: each is imported on first use", () => {
   const { files, packages } = staticGraph();
   for (const lazy of LAZY) assert.ok(!files.has(lazy), `mod.ts loads ${lazy}`);
   assert.ok(![...packages].some((name) => name.startsWith("undici")), `mod.ts loads ${[...packages].join(", ")}`);
-  // The only ways in: the selector's import() of each runtime's file, and the undici module's import() of the package.
+  // The only ways in: the selector's import() of each runtime's file, the undici module's import() of the package, and the WebSocket's of its connections.
   const dynamicImports = [...files, ...LAZY].flatMap((file) => importsOf(file).dynamic.map((specifier) => `${file} -> ${specifier}`));
-  const intoLazy = dynamicImports.filter((edge) => /transport_|undici/.test(edge.split(" -> ")[1]!));
+  const intoLazy = dynamicImports.filter((edge) => /transport_|undici|ws_connection/.test(edge.split(" -> ")[1]!));
   assert.deepEqual(intoLazy.sort(), [
     "src/runtime/transport.ts -> ./transport_bun.ts",
     "src/runtime/transport.ts -> ./transport_deno.ts",
     "src/runtime/transport.ts -> ./transport_node.ts",
     "src/runtime/transport_undici.ts -> undici/index.js",
+    "src/runtime/websocket.ts -> ./ws_connection.ts",
   ]);
 });
 

@@ -8,7 +8,7 @@ import { bypassed, noProxyEntries } from "../src/connector/env_proxy.ts";
 import { runChild } from "./child.ts";
 import { certs } from "./server/certs.ts";
 import { closedPort, startServer } from "./server/mod.ts";
-import { PROXY_PASSWORD, PROXY_USER, startProxy } from "./server/proxy.ts";
+import { logFrom, PROXY_BASIC, startProxy, withCredentials } from "./server/proxy.ts";
 import { startTlsServer } from "./server/tls.ts";
 
 const plain = await startServer();
@@ -20,7 +20,6 @@ after(async () => {
 });
 
 const isDeno = "Deno" in globalThis;
-const BASIC = `Basic ${btoa(`${PROXY_USER}:${PROXY_PASSWORD}`)}`;
 
 /** Runs `requests` (statements awaiting `get(url)`) in a child with `env`, and returns what it printed, line by line. */
 async function inChild(sessionOptions: string, requests: string, env: Record<string, string>): Promise<string[]> {
@@ -43,18 +42,17 @@ async function inChild(sessionOptions: string, requests: string, env: Record<str
   return result.stdout.trim().split("\n");
 }
 
-const logOf = (proxy: typeof open, from: number) => proxy.log.slice(from).map(({ type, target, proxyAuthorization }) => [type, target, proxyAuthorization]);
 
 test("trustEnv: http_proxy for http URLs, https_proxy for https ones, credentials from the URL, and no_proxy's hosts go straight", async () => {
   const seen = auth.log.length;
-  const proxy = `http://${PROXY_USER}:${encodeURIComponent(PROXY_PASSWORD)}@127.0.0.1:${auth.port}`;
+  const proxy = withCredentials(auth);
   const printed = await inChild("trustEnv: true", `
     await get("${plain.url}/get");
     await get("${https.url}/get");
     await get("${plain.localUrl}/get");
   `, { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, NO_PROXY: "example.test, .localhost" });
   assert.deepEqual(printed, ["200", "200", "200"]);
-  assert.deepEqual(logOf(auth, seen), [["forward", `${plain.url}/get`, BASIC], ["connect", `127.0.0.1:${https.port}`, BASIC]]);
+  assert.deepEqual(logFrom(auth, seen), [["forward", `${plain.url}/get`, PROXY_BASIC], ["connect", `127.0.0.1:${https.port}`, PROXY_BASIC]]);
 });
 
 test("trustEnv: the lower-case variable wins, all_proxy stands in for a scheme without one, and a session's proxy wins over them", async () => {
@@ -65,7 +63,7 @@ test("trustEnv: the lower-case variable wins, all_proxy stands in for a scheme w
     await get("${https.url}/get");
   `, { http_proxy: open.url, HTTP_PROXY: refused, ALL_PROXY: open.url });
   assert.deepEqual(printed, ["200", "200"]);
-  assert.deepEqual(logOf(open, seen), [["forward", `${plain.url}/get`, undefined], ["connect", `127.0.0.1:${https.port}`, undefined]]);
+  assert.deepEqual(logFrom(open, seen), [["forward", `${plain.url}/get`, undefined], ["connect", `127.0.0.1:${https.port}`, undefined]]);
 
   const explicit = await inChild(`trustEnv: true, proxy: ${JSON.stringify(open.url)}`, `await get("${plain.url}/get");`, { HTTP_PROXY: refused });
   assert.deepEqual(explicit, ["200"]);
@@ -89,7 +87,7 @@ test("without trustEnv aiofetch reads no variable; Deno's fetch still follows th
   assert.deepEqual(printed, ["200", "200", "200", "200"]);
   // Deno's clients read them when made, with no way to tell them not to; npm undici (ssl: false) does not.
   const byDeno = [["forward", `${plain.url}/get`, undefined], ["connect", `127.0.0.1:${https.port}`, undefined], ["forward", `${plain.url}/anything/bare`, undefined]];
-  assert.deepEqual(logOf(open, seen), isDeno ? byDeno : []);
+  assert.deepEqual(logFrom(open, seen), isDeno ? byDeno : []);
 });
 
 test("trustEnv leaves a UnixConnector's requests to its socket", async () => {

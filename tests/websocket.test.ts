@@ -339,11 +339,3 @@ test("await using closes the socket at the end of the block", async () => {
   }
   assert.deepEqual((await closedLog(id))[0]!.close, { code: 1000, reason: "" });
 });
-
-test("wsConnect refuses a session whose requests go through a proxy or a unix socket, rather than going around it", async () => {
-  const { UnixConnector } = await import("../mod.ts");
-  await using proxied = new ClientSession({ proxy: "http://127.0.0.1:9/" });
-  await assert.rejects(proxied.wsConnect("ws://127.0.0.1:9/chat"), /^TypeError: GET ws:\/\/127\.0\.0\.1:9\/chat: WebSockets cannot go through a proxy yet/);
-  await using unix = new ClientSession({ connector: new UnixConnector({ path: "/nonexistent.sock" }) });
-  await assert.rejects(unix.wsConnect("ws://localhost/chat"), /WebSockets need a TCPConnector; this session's connector is a UnixConnector/);
-});

@@ -197,7 +197,6 @@ test("bad input is refused before anything is sent, naming the call", async () =
   await assert.rejects(call({ heartBeat: 1000 }), /GET ws:\/\/127\.0\.0\.1:\d+\/echo: unknown option "heartBeat"; use heartbeat/);
   await assert.rejects(call({ max_msg_size: 10 }), /use maxMsgSize/);
   await assert.rejects(call({ method: "POST" }), /a WebSocket handshake is always a GET/);
-  await assert.rejects(call({ proxy: "http://proxy" }), /not offered for WebSockets yet/);
   await assert.rejects(call({ timeout: 5000 }), /timeout is a ClientWSTimeout/);
   await assert.rejects(call({ timeout: { wsRecieve: 1 } }), /ClientWSTimeout: unknown option "wsRecieve"; use wsReceive/);
   await assert.rejects(call({ timeout: { wsReceive: 1 }, receiveTimeout: 1 }), /give one/);

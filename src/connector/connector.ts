@@ -6,7 +6,7 @@
  */
 import { keysOf, refuseUnknownOptions } from "../known_options.ts";
 import { checkTransport } from "../runtime/transport.ts";
-import type { TlsConfig } from "../runtime/transport_types.ts";
+import type { SocketConfig, TlsConfig, TransportConfig } from "../runtime/transport_types.ts";
 import { BaseConnector, type BaseConnectorOptions, type FetchFunction, type HopTransport } from "./base.ts";
 import { type ConnectionRoute, resolveProxy } from "./proxy.ts";
 import { resolveSocketOptions, type SocketOptions } from "./socket_options.ts";
@@ -83,6 +83,8 @@ export class TCPConnector extends BaseConnector {
   readonly #tls: TlsConfig | undefined;
   /** Set when the caller gave a fetch: then no request may ask for TLS settings or a proxy. */
   readonly #own: boolean;
+  /** How the connector's connections are made (resolve, family, localAddr, keepaliveTimeout), if it says. */
+  readonly #socket: SocketConfig | undefined;
   /** Where hops with no TLS settings and no proxy go. */
   readonly #direct: HopTransport;
   readonly #transports: Transports;
@@ -99,6 +101,7 @@ export class TCPConnector extends BaseConnector {
       throw new TypeError(`${what()}: ${tls ? "ssl" : "a socket setting"} and fetch cannot be given together: it picks the runtime's own way of sending`);
     }
     if (tls || socket) checkTransport(what());
+    this.#socket = socket;
     this.#transports = new Transports(socket, forceClose);
     this.#direct = socket ? this.#transports.get({ tls: undefined }) : forceClose ? { fetch: closingFetch(globalFetch) } : PLAIN;
     const own = options.fetch && (forceClose ? closingFetch(options.fetch) : options.fetch);
@@ -133,5 +136,20 @@ export class TCPConnector extends BaseConnector {
   override async close(): Promise<void> {
     await super.close();
     await this.#transports.close();
+  }
+
+  /**
+   * The TLS settings, the proxy and the socket settings of a WebSocket's connection, which
+   * aiofetch opens itself (websocket/route.ts): resolved as
+   * {@link TCPConnector.transportFor} resolves a request's, and refused as
+   * there when the connector has a fetch of its own and `route` asks for
+   * `ssl` or a proxy.
+   *
+   * @internal
+   */
+  socketRoute(route: ConnectionRoute, what: () => string): Omit<TransportConfig, "socketPath"> {
+    // transportFor's refusal, word for word.
+    if (this.#own && (route.ssl !== undefined || route.proxy !== undefined)) this.transportFor(route, what);
+    return { tls: route.ssl === undefined ? this.#tls : resolveSsl(route.ssl, what), proxy: resolveProxy(route, what), socket: this.#socket };
   }
 }

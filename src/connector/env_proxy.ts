@@ -62,6 +62,12 @@ export function bypassed(url: URL, noProxy: readonly string[]): boolean {
   return false;
 }
 
+/** The proxy `env` names for the http(s) URL `url`, if it is to be used. */
+export function envProxyFor(env: EnvProxies, url: URL): string | undefined {
+  const proxy = url.protocol === "https:" ? env.https : env.http;
+  return proxy === undefined || bypassed(url, env.noProxy) ? undefined : proxy;
+}
+
 /**
  * Sends each hop through the proxy the environment names for its URL, or
  * straight when there is none or `no_proxy` exempts it; `ssl` is the
@@ -81,14 +87,8 @@ export class EnvRouter implements HopTransport {
     this.#what = what;
   }
 
-  /** The proxy the environment names for `url`, if it is to be used. */
-  #proxyOf(url: URL): string | undefined {
-    const proxy = url.protocol === "https:" ? this.#env.https : this.#env.http;
-    return proxy === undefined || bypassed(url, this.#env.noProxy) ? undefined : proxy;
-  }
-
   #route(url: URL): HopTransport {
-    const proxy = this.#proxyOf(url) ?? "";
+    const proxy = envProxyFor(this.#env, url) ?? "";
     let route = this.#byProxy.get(proxy);
     if (!route) {
       const ssl = this.#ssl;

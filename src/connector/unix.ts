@@ -86,9 +86,18 @@ export class UnixConnector extends BaseConnector {
 
   /** A runtime's failure to reach the socket as a UnixClientConnectorError; any other failure as it is. */
   #unreachable(err: unknown, url: URL, method: string): unknown {
-    const code = socketFailureCode(err);
-    if (!code) return err;
-    const message = `${describeRequest(method, url)}: cannot connect to the unix socket ${this.path} (${code}): ${readNetworkFailure(err).reason}`;
-    return new UnixClientConnectorError(message, { host: url.hostname, port: Number(url.port) || 80, code, path: this.path, cause: err });
+    return unixUnreachable(err, url, method, this.path) ?? err;
   }
+}
+
+/**
+ * A runtime's failure to reach the unix socket at `path` (for a hop of
+ * `method` to `url`) as a UnixClientConnectorError; `undefined` for any
+ * other failure.
+ */
+export function unixUnreachable(err: unknown, url: URL, method: string, path: string): UnixClientConnectorError | undefined {
+  const code = socketFailureCode(err);
+  if (!code) return undefined;
+  const message = `${describeRequest(method, url)}: cannot connect to the unix socket ${path} (${code}): ${readNetworkFailure(err).reason}`;
+  return new UnixClientConnectorError(message, { host: url.hostname, port: Number(url.port) || 80, code, path, cause: err });
 }

@@ -63,7 +63,7 @@ export function toClientError(err: unknown, hop: FailedHop, aborted: unknown, pr
       return new ServerFingerprintMismatch(`${label}: ${reason}`, { ...pin!, host: url.hostname, port: portOf(url), cause: err });
     case "tls":
       // Bun's EPROTO is a TLS failure only where TLS was spoken.
-      if (url.protocol === "https:") return new ClientConnectorSSLError(`${label}: the TLS handshake with ${url.host} failed (${code}): ${reason}`, where);
+      if (url.protocol === "https:" || url.protocol === "wss:") return new ClientConnectorSSLError(`${label}: the TLS handshake with ${url.host} failed (${code}): ${reason}`, where);
       return new ClientConnectionError(`${label}: ${detail}`, { cause: err });
     default:
       return new ClientConnectionError(`${label}: ${detail}`, { cause: err });

@@ -38,7 +38,7 @@ export function checkTransport(where: string): void {
 }
 
 /** `tls` with its key decrypted, so that every runtime gets a plain key and a wrong passphrase fails the same way. */
-async function decrypted(tls: TlsConfig): Promise<TlsConfig> {
+export async function decrypted(tls: TlsConfig): Promise<TlsConfig> {
   if (tls.passphrase === undefined || tls.key === undefined) return tls;
   const { createPrivateKey } = await import("node:crypto");
   try {

@@ -139,3 +139,13 @@ export class PeerFingerprintMismatch extends Error {
     this.got = got;
   }
 }
+
+/**
+ * A host name the connector's `resolve` did not resolve (it threw, or gave
+ * no address of the family asked for): read as a DNS failure
+ * (runtime/network_errors.ts reads the code).
+ */
+export function unresolved(host: string, cause?: unknown): Error {
+  const reason = cause === undefined ? "no address of the family asked for" : cause instanceof Error ? cause.message : String(cause);
+  return Object.assign(new Error(`cannot resolve ${host} (${reason})`, { cause }), { code: "ENOTFOUND" });
+}

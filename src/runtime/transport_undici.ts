@@ -6,11 +6,10 @@
  * Node 20.18, 8 Node 22). It is imported as "undici/index.js": Bun maps the
  * bare "undici" to a built-in stub whose Agent does nothing.
  */
-import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
+import { pinFailure } from "./pin.ts";
 import { proxyAgent } from "./transport_proxy.ts";
-import { PeerFingerprintMismatch, type SocketConfig, type TlsConfig, type TransportConfig, type TransportFetch } from "./transport_types.ts";
+import { type SocketConfig, type TransportConfig, type TransportFetch, unresolved } from "./transport_types.ts";
 import { rawDispatcher } from "./undici.ts";
 import type { AgentOptions, ConnectOptions, Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
 
@@ -43,20 +42,6 @@ function connectorOptions({ tls, socketPath, socket }: TransportConfig): Record<
   return options;
 }
 
-/** The pin's verdict on a new connection: undefined when it holds (or there is no TLS). */
-function pinFailure(socket: Socket, tls: TlsConfig): PeerFingerprintMismatch | undefined {
-  const raw = (socket as TLSSocket).getPeerCertificate?.()?.raw;
-  if (!raw) return new PeerFingerprintMismatch(tls.fingerprint!, "(no certificate)");
-  const got = createHash("sha256").update(raw).digest("hex");
-  return got === tls.fingerprint ? undefined : new PeerFingerprintMismatch(tls.fingerprint!, got);
-}
-
-/** A failure to resolve `host` the connector's way: read as a DNS failure (network_errors.ts). */
-function notResolved(host: string, cause?: unknown): Error {
-  const reason = cause === undefined ? "no address of the family asked for" : cause instanceof Error ? cause.message : String(cause);
-  return Object.assign(new Error(`cannot resolve ${host} (${reason})`, { cause }), { code: "ENOTFOUND" });
-}
-
 /**
  * `connect` with the connector's socket settings: its local address, and
  * its own resolver. A resolved name is connected to by address, the first
@@ -73,7 +58,7 @@ function withSocket(connect: Connector, socket: SocketConfig | undefined): Conne
     resolve(options.hostname, port).then((found) => {
       if (found === undefined) return connect(local(options), callback);
       const addresses = family ? found.filter((entry) => entry.family === family) : found;
-      if (!addresses.length) return callback(notResolved(options.hostname), null);
+      if (!addresses.length) return callback(unresolved(options.hostname), null);
       const attempt = (index: number) => {
         connect(local({ ...options, hostname: addresses[index]!.address }), (err, connected) => {
           if (connected || index + 1 >= addresses.length) return callback(err, connected);
@@ -81,7 +66,7 @@ function withSocket(connect: Connector, socket: SocketConfig | undefined): Conne
         });
       };
       attempt(0);
-    }, (err: unknown) => callback(notResolved(options.hostname, err), null));
+    }, (err: unknown) => callback(unresolved(options.hostname, err), null));
   };
 }
 

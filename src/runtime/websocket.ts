@@ -12,8 +12,11 @@
  * Its types are kept to the small local interfaces of ws_transport.ts, so
  * none of them reach aiofetch's public types.
  */
+import type { Socket } from "node:net";
+import type { OwnConnection } from "./ws_connection.ts";
 import { RuntimePermissionError } from "../errors/permission.ts";
 import type { HeaderRecord } from "../headers.ts";
+import type { TransportConfig } from "./transport_types.ts";
 import { type IncomingLike, socketOf, type WsSocket, WsTransport, type WSTransport } from "./ws_transport.ts";
 
 export type { WSListener, WSTransport } from "./ws_transport.ts";
@@ -43,12 +46,11 @@ export interface TransportOptions {
   /** Ends the handshake: the socket is dropped and the promise rejects with the signal's reason. */
   readonly signal: AbortSignal;
   /**
-   * How the connection is made, handed to `ws` as they are: TLS (`ca`,
-   * `cert`, `key`, `rejectUnauthorized`, `servername`) and a socket of one's
-   * own (`createConnection`, for a proxy's CONNECT tunnel). Nothing sets them
-   * yet; the session's connection options will.
+   * How the connection is made when the session asks for more than `ws`'s
+   * own way: TLS settings, an HTTP proxy, a unix socket. aiofetch then opens
+   * it itself (ws_connection.ts) and hands it to `ws`.
    */
-  readonly connection?: Readonly<Record<string, unknown>>;
+  readonly route: TransportConfig | undefined;
 }
 
 /** The most of a refusal's body kept for its error. */
@@ -148,10 +150,10 @@ function readRefusal(res: IncomingLike, ws: WsSocket): Promise<Uint8Array> {
   });
 }
 
-function wsOptions(options: TransportOptions): Record<string, unknown> {
+function wsOptions(options: TransportOptions, socket: Socket | undefined): Record<string, unknown> {
   const { compress } = options;
   return {
-    ...options.connection,
+    ...(socket ? { createConnection: () => socket } : undefined),
     headers: options.headers,
     // aiohttp's compress=15 offers client_max_window_bits without a value, as `true` does here.
     perMessageDeflate: compress ? { clientMaxWindowBits: compress === 15 ? true : compress } : false,
@@ -163,6 +165,15 @@ function wsOptions(options: TransportOptions): Record<string, unknown> {
   };
 }
 
+/** The connection `route` asks for, opened by aiofetch (imported on first use); `undefined` for `ws`'s own. */
+async function ownConnection(url: URL, route: TransportConfig, signal: AbortSignal): Promise<OwnConnection | undefined> {
+  try {
+    return await (await import("./ws_connection.ts")).openConnection(url, route, signal);
+  } catch (err) {
+    throw permissionError(err) ?? err;
+  }
+}
+
 /**
  * Opens a WebSocket to `url` (ws: or wss:) and resolves with how the server
  * answered. A refused connection or a failed DNS lookup rejects with the
@@ -170,9 +181,15 @@ function wsOptions(options: TransportOptions): Record<string, unknown> {
  */
 export async function openTransport(url: URL, options: TransportOptions): Promise<Handshake> {
   const WebSocket = await loadWs();
-  const { signal } = options;
+  const { signal, route } = options;
   signal.throwIfAborted();
-  const ws = new WebSocket(url.href, [...options.protocols], wsOptions(options));
+  const own = route && (await ownConnection(url, route, signal));
+  if (signal.aborted) {
+    // Aborted as the connection became ready: nothing was written on it.
+    own?.socket.destroy();
+    throw signal.reason;
+  }
+  const ws = new WebSocket(url.href, [...options.protocols], wsOptions(options, own?.socket));
   return new Promise<Handshake>((resolve, reject) => {
     let upgrade: IncomingLike | undefined;
     let settled = false;
@@ -189,6 +206,12 @@ export async function openTransport(url: URL, options: TransportOptions): Promis
       if (outcome instanceof Error) reject(permissionError(outcome) ?? outcome);
       else resolve(outcome);
     };
+    // What the connection reported before ws listened to it (ws reports what comes later itself).
+    void own?.failed.then((err) => {
+      if (settled || answered || signal.aborted) return;
+      ws.terminate();
+      settle(err);
+    });
     ws.on("upgrade", (res) => (upgrade = res));
     ws.on("open", () => {
       const { headers } = upgrade!;

@@ -7,11 +7,11 @@
  * rules (auth to the first origin only, credentials dropped across origins,
  * `beforeRedirect`); each handshake takes a concurrency slot of its origin,
  * and the socket it opens keeps that slot until the connection is gone, as
- * aiohttp's does. The session's `timeout` bounds the whole handshake.
+ * aiohttp's does; each connection takes the route a request to its URL
+ * would (route.ts: TLS settings, a proxy, a unix socket). The session's
+ * `timeout` bounds the whole handshake.
  */
-import type { BaseConnector } from "../connector/base.ts";
-import { TCPConnector } from "../connector/connector.ts";
-import type { ConnectionRoute } from "../connector/proxy.ts";
+import { unixUnreachable } from "../connector/unix.ts";
 import type { AbstractCookieJar } from "../cookie_jar.ts";
 import { toClientError } from "../errors/classify.ts";
 import { describeRequest, redactUrl } from "../errors/describe.ts";
@@ -25,17 +25,16 @@ import { type PreparedRequest, prepareAt, type RequestDefaults } from "../reques
 import { httpEquivalent, resolveWebSocketUrl } from "../request/url.ts";
 import { ClientResponse, responseErrorInit } from "../response/response.ts";
 import { reasonPhrase } from "../response/reasons.ts";
+import type { TransportConfig } from "../runtime/transport_types.ts";
 import { type Handshake, openTransport } from "../runtime/websocket.ts";
 import { type ClientTimeout, Deadline } from "../timeout.ts";
 import { type WSConnectOptions, type WSSettings, wsSettings } from "./options.ts";
 import { ClientWebSocketResponse } from "./response.ts";
+import { type RouteDefaults, type SocketRouter, socketRouter } from "./route.ts";
 
 /** The session's settings a handshake uses (a session's request defaults are these and more). */
-export interface WSSessionDefaults extends RequestDefaults {
+export interface WSSessionDefaults extends RequestDefaults, RouteDefaults {
   readonly timeout: ClientTimeout;
-  readonly connector: BaseConnector;
-  /** The session's proxy, if any: refused, since the handshake cannot go through one yet. */
-  readonly route: ConnectionRoute;
   readonly cookieJar: AbstractCookieJar;
   readonly beforeRedirect: BeforeRedirect | undefined;
 }
@@ -61,6 +60,8 @@ interface Attempt {
   readonly session: WSSessionDefaults;
   readonly settings: WSSettings;
   readonly first: PreparedRequest;
+  /** How each handshake's connection is made. */
+  readonly route: SocketRouter;
   readonly deadline: Deadline;
   readonly history: ClientResponse[];
 }
@@ -71,16 +72,16 @@ export async function wsConnect(session: WSSessionDefaults, sockets: OpenSockets
   const url = resolveWebSocketUrl(input, session.baseUrl);
   const first = prepareAt(session, "GET", url, { params: options.params, headers: options.headers, auth: options.auth });
   const label = () => describeRequest("GET", first.url);
-  // Refused rather than bypassed: a socket that went around the session's proxy or unix socket would go unnoticed.
-  if (session.route.proxy !== undefined) throw new TypeError(`${label()}: WebSockets cannot go through a proxy yet, and this session has one`);
-  if (!(session.connector instanceof TCPConnector)) throw new TypeError(`${label()}: WebSockets need a TCPConnector; this session's connector is a ${session.connector.constructor.name}`);
+  const route = socketRouter(session, options, label);
+  // The first URL's route, checked before anything is sent (a redirect's is checked as it is followed).
+  route(first.url);
   for (const name of Object.keys(HANDSHAKE_HEADERS)) {
     if (name in first.headers) throw new TypeError(`${label()}: the ${name} header cannot be given: ${HANDSHAKE_HEADERS[name]}`);
   }
   if (options.origin !== undefined) first.headers.origin = checkedOrigin(options.origin, label);
   const deadline = new Deadline(session.timeout, label, options.signal);
   try {
-    return await handshake({ session, settings, first, deadline, history: [] }, sockets);
+    return await handshake({ session, settings, first, route, deadline, history: [] }, sockets);
   } catch (err) {
     // The user's abort reason, or the timeout that fired, wins over what it caused.
     throw deadline.abortReason() ?? err;
@@ -106,7 +107,7 @@ async function handshake(attempt: Attempt, sockets: OpenSockets): Promise<Client
     if (atHome && first.auth) sent.authorization = first.auth.encode();
     const cookies = cookieHeader(session.cookieJar, http, undefined);
     if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
-    const { answer, release } = await sendHandshake(attempt, url, sent);
+    const { answer, release } = await sendHandshake(attempt, url, sent, attempt.route(url));
     const setCookie = answer.kind === "open" ? answer.setCookie : answer.headers.getSetCookie();
     if (setCookie.length) session.cookieJar.updateFromSetCookie(setCookie, http);
     if (answer.kind === "open") return opened(attempt, sockets, url, answer, release);
@@ -136,7 +137,7 @@ async function handshake(attempt: Attempt, sockets: OpenSockets): Promise<Client
 }
 
 /** One handshake: a slot of its origin, then the transport. A failure comes out as aiofetch's error class. */
-async function sendHandshake(attempt: Attempt, url: URL, headers: HeaderRecord): Promise<{ answer: Handshake; release: () => void }> {
+async function sendHandshake(attempt: Attempt, url: URL, headers: HeaderRecord, route: TransportConfig | undefined): Promise<{ answer: Handshake; release: () => void }> {
   const { session, settings, deadline } = attempt;
   let release: (() => void) | undefined;
   try {
@@ -150,13 +151,16 @@ async function sendHandshake(attempt: Attempt, url: URL, headers: HeaderRecord):
       autoPong: settings.autoping,
       closeTimeout: settings.closeTimeout,
       signal: deadline.signal,
+      route,
     });
     deadline.connected();
     if (answer.kind !== "open") release();
     return { answer, release };
   } catch (err) {
     release?.();
-    throw toClientError(err, { method: "GET", url, headers }, deadline.abortReason());
+    const aborted = deadline.abortReason();
+    const unreachable = aborted === undefined && route?.socketPath !== undefined ? unixUnreachable(err, url, "GET", route.socketPath) : undefined;
+    throw unreachable ?? toClientError(err, { method: "GET", url, headers }, aborted, route?.proxy?.origin);
   }
 }
 

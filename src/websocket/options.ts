@@ -4,6 +4,8 @@
  * here, once, into the settings the handshake and the socket read.
  */
 import type { BasicAuth } from "../auth.ts";
+import type { ConnectionRoute } from "../connector/proxy.ts";
+import type { SSLSetting } from "../connector/ssl.ts";
 import type { HeadersLike } from "../headers.ts";
 import { keysOf, refuseUnknownOptions } from "../known_options.ts";
 import type { Params } from "../request/params.ts";
@@ -49,7 +51,9 @@ export class ClientWSTimeout implements ClientWSTimeoutOptions {
 
 /**
  * Options of `session.wsConnect()`. The handshake also gets the session's
- * headers, auth, cookies and limits, and is bounded by its `timeout`.
+ * headers, auth, cookies, limits and connection settings (the connector's
+ * `ssl`, the session's proxy or, with `trustEnv`, the environment's), and
+ * is bounded by its `timeout`.
  */
 export interface WSConnectOptions {
   /** Subprotocols to offer, in order of preference; the server must choose one of them (see `ws.protocol`). */
@@ -84,6 +88,36 @@ export interface WSConnectOptions {
   /** Offer permessage-deflate with this window size (9 to 15; 15 is aiohttp's usual value); 0, the default, offers none. */
   compress?: number;
   /**
+   * TLS settings for a wss: URL, replacing the connector's, as a request's
+   * `ssl` does: `true` (verify, the default), `false` (verify nothing),
+   * `{ ca, cert, key, passphrase, rejectUnauthorized, serverName }`, or a
+   * `Fingerprint` (the pinned certificate checked before the handshake is
+   * sent). A redirect to another wss: URL uses them too.
+   *
+   * @example
+   * ```ts
+   * const ws = await session.wsConnect("wss://internal.example/feed", { ssl: { ca: internalCaPem } });
+   * ```
+   */
+  ssl?: SSLSetting;
+  /**
+   * An `http:` proxy for this socket, replacing the session's, with this
+   * call's `proxyAuth` and `proxyHeaders` only. ws: and wss: URLs alike go
+   * through a CONNECT tunnel (aiohttp forwards a ws: handshake in absolute
+   * form instead); credentials in the URL are percent-decoded and sent as
+   * Proxy-Authorization, to the proxy alone.
+   *
+   * @example
+   * ```ts
+   * const ws = await session.wsConnect("wss://example.com/chat", { proxy: "http://user:p%40ss@proxy.internal:3128" });
+   * ```
+   */
+  proxy?: ConnectionRoute["proxy"];
+  /** The proxy's Basic credentials (aiohttp's `proxy_auth`); without `proxy`, for the session's proxy. */
+  proxyAuth?: BasicAuth;
+  /** Headers for the proxy, sent with the CONNECT (aiohttp's `proxy_headers`); without `proxy`, for the session's proxy. */
+  proxyHeaders?: HeadersLike;
+  /**
    * Aborts the handshake; the signal's reason is rethrown as is. It covers
    * the handshake only: an open socket is closed with `close()`, and a
    * `receive()` takes a signal of its own.
@@ -94,17 +128,13 @@ export interface WSConnectOptions {
 /** The option names of `wsConnect()`, checked against the type. */
 export const WS_CONNECT_OPTIONS: ReadonlySet<string> = keysOf<WSConnectOptions>()([
   "protocols", "headers", "params", "auth", "origin", "heartbeat", "autoping", "autoclose", "timeout", "receiveTimeout",
-  "maxMsgSize", "compress", "signal",
+  "maxMsgSize", "compress", "ssl", "proxy", "proxyAuth", "proxyHeaders", "signal",
 ]);
 
 /** What other clients and aiohttp call something `wsConnect()` does not take, and why. */
 const NOT_TAKEN: Readonly<Record<string, string>> = {
   method: "a WebSocket handshake is always a GET",
-  proxy: "connection options (proxy, ssl) are not offered for WebSockets yet",
-  proxyAuth: "connection options (proxy, ssl) are not offered for WebSockets yet",
-  proxyHeaders: "connection options (proxy, ssl) are not offered for WebSockets yet",
-  ssl: "connection options (proxy, ssl) are not offered for WebSockets yet",
-  serverHostname: "connection options (proxy, ssl) are not offered for WebSockets yet",
+  serverHostname: "the name to verify is ssl: { serverName }",
   cookies: "the session's cookie jar is sent; add cookies with session.cookieJar.updateCookies()",
 };
 

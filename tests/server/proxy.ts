@@ -43,13 +43,24 @@ export interface TestProxy extends Listening {
 export const PROXY_USER = "user";
 /** A password with a character that a URL must percent-encode. */
 export const PROXY_PASSWORD = "p@ss";
-const EXPECTED = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString("base64")}`;
+/** The Proxy-Authorization the `auth` mode asks for. */
+export const PROXY_BASIC = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString("base64")}`;
 const CHALLENGE = 'Basic realm="test proxy"';
+
+/** `proxy`'s URL with the credentials of the `auth` mode in it, the password's "@" percent-encoded. */
+export function withCredentials(proxy: TestProxy): string {
+  return `http://${PROXY_USER}:${encodeURIComponent(PROXY_PASSWORD)}@127.0.0.1:${proxy.port}`;
+}
+
+/** What `proxy` was asked from entry `from` on, as [type, target, Proxy-Authorization]. */
+export function logFrom(proxy: TestProxy, from: number): Array<[ProxyEntry["type"], string, string | undefined]> {
+  return proxy.log.slice(from).map(({ type, target, proxyAuthorization }) => [type, target, proxyAuthorization]);
+}
 
 /** Starts a proxy in `mode` on 127.0.0.1 and a random port. */
 export async function startProxy(mode: ProxyMode = "open"): Promise<TestProxy> {
   const log: ProxyEntry[] = [];
-  const refused = (authorization: string | undefined) => mode === "auth" && authorization !== EXPECTED;
+  const refused = (authorization: string | undefined) => mode === "auth" && authorization !== PROXY_BASIC;
   const server = http.createServer((req, res) => {
     const entry: ProxyEntry = { type: "forward", target: req.url!, proxyAuthorization: req.headers["proxy-authorization"], headers: req.headers };
     log.push(entry);

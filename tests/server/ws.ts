@@ -37,6 +37,15 @@ export interface WsTestServer {
   /** `http://127.0.0.1:PORT`, for the plain endpoints. */
   httpUrl: string;
   port: number;
+  /** `wss://127.0.0.1:PORT`: the same endpoints over TLS, with the fixtures' leaf (signed by the test CA). */
+  tlsUrl: string;
+  /** `wss://localhost:PORT`: the same under a host name. */
+  tlsLocalUrl: string;
+  tlsPort: number;
+  /** `wss://127.0.0.1:PORT`: over TLS, a client certificate signed by the client CA required. */
+  mtlsUrl: string;
+  /** A unix socket the plain endpoints listen on too. */
+  socketPath: string;
   /** What the server saw for `id`, oldest first. */
   log(id: string): Promise<WsLogEntry[]>;
   /** Waits until `check` holds for the log of `id` (polling), and returns that log. */
@@ -54,13 +63,20 @@ export function wsId(name: string): string {
   return `${name}-${process.pid}-${++counter}`;
 }
 
-function readPort(child: ChildProcess): Promise<number> {
+interface Ports {
+  port: number;
+  tlsPort: number;
+  mtlsPort: number;
+  socketPath: string;
+}
+
+function readPorts(child: ChildProcess): Promise<Ports> {
   return new Promise((resolve, reject) => {
     let text = "";
     child.stdout!.on("data", (data: Uint8Array) => {
       text += String(data);
       const line = text.split("\n")[0];
-      if (text.includes("\n")) resolve((JSON.parse(line!) as { port: number }).port);
+      if (text.includes("\n")) resolve(JSON.parse(line!) as Ports);
     });
     child.on("exit", (code) => reject(new Error(`the WebSocket test server exited (${code})`)));
     child.on("error", reject);
@@ -71,7 +87,7 @@ function readPort(child: ChildProcess): Promise<number> {
 export async function startWsServer(): Promise<WsTestServer> {
   const node = process.env.AIOFETCH_TEST_NODE ?? "node";
   const child = spawn(node, [SCRIPT], { stdio: ["pipe", "pipe", "inherit"] });
-  const port = await readPort(child);
+  const { port, tlsPort, mtlsPort, socketPath } = await readPorts(child);
   const httpUrl = `http://127.0.0.1:${port}`;
   const log = async (id: string) => (await (await fetch(`${httpUrl}/log?id=${encodeURIComponent(id)}`)).json()) as WsLogEntry[];
   return {
@@ -79,6 +95,11 @@ export async function startWsServer(): Promise<WsTestServer> {
     localUrl: `ws://localhost:${port}`,
     httpUrl,
     port,
+    tlsUrl: `wss://127.0.0.1:${tlsPort}`,
+    tlsLocalUrl: `wss://localhost:${tlsPort}`,
+    tlsPort,
+    mtlsUrl: `wss://127.0.0.1:${mtlsPort}`,
+    socketPath,
     log,
     async waitFor(id, check) {
       for (;;) {

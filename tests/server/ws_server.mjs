@@ -20,12 +20,23 @@
  * UTF-8), `__die` (the socket destroyed), `__freeze` (nothing read or
  * answered any more), `__stall` (nothing read until `GET /resume?id=`).
  *
+ * The same endpoints over TLS, on two more ports: `tlsPort`, with the
+ * fixtures' leaf for localhost and 127.0.0.1 (signed by the test CA), and
+ * `mtlsPort`, which also requires a client certificate signed by the
+ * client CA (a client without one is refused in the TLS handshake); and in
+ * plain HTTP on a unix socket in the temporary folder. The first line
+ * printed is `{"port":N,"tlsPort":N,"mtlsPort":N,"socketPath":"…"}`.
+ *
  * Plain HTTP answers on the upgrade path: `/reject?status=N` (Set-Cookie,
  * WWW-Authenticate and a text body), `/redirect?to=URL&status=N`,
  * `/badaccept` (a 101 with a wrong Sec-WebSocket-Accept), `/noupgrade` (a
  * 101 without Upgrade), `/hang` (never answers).
  */
+import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { WebSocketServer } from "ws";
 
 const HARD_CAP_MS = 10 * 60 * 1000;
@@ -122,7 +133,7 @@ function refuse(socket, url) {
   }
 }
 
-const server = http.createServer((req, res) => {
+function serveHttp(req, res) {
   const url = new URL(req.url ?? "/", "http://localhost");
   const id = url.searchParams.get("id") ?? "";
   if (url.pathname === "/log") {
@@ -137,20 +148,35 @@ const server = http.createServer((req, res) => {
   record(req, url);
   res.writeHead(426, { "content-type": "text/plain" });
   res.end("upgrade required");
-});
+}
 
-server.on("upgrade", (req, socket, head) => {
+function upgrade(req, socket, head) {
   const url = new URL(req.url ?? "/", "http://localhost");
   const entry = record(req, url);
   socket.on("error", () => {});
   const wss = SERVERS[url.pathname];
   if (!wss) return refuse(socket, url);
   wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, entry, true));
-});
+}
 
-server.listen(0, "127.0.0.1", () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+const fixture = (name) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
+const leaf = { cert: fixture("server.pem"), key: fixture("server-key.pem") };
+const servers = {
+  port: http.createServer(serveHttp),
+  tlsPort: https.createServer(leaf, serveHttp),
+  mtlsPort: https.createServer({ ...leaf, ca: fixture("client-ca.pem"), requestCert: true, rejectUnauthorized: true }, serveHttp),
+};
+const socketPath = join(tmpdir(), `aiofetch-ws-${process.pid}.sock`);
+const unix = http.createServer(serveHttp);
+const listening = [...Object.entries(servers), ["socketPath", unix]].map(([name, server]) => {
+  server.on("upgrade", upgrade);
+  // A refused TLS handshake is the client's to report.
+  server.on("tlsClientError", () => {});
+  if (server === unix) return new Promise((resolve) => server.listen(socketPath, () => resolve([name, socketPath])));
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve([name, server.address().port])));
 });
+Promise.all(listening).then((ports) => process.stdout.write(`${JSON.stringify(Object.fromEntries(ports))}\n`));
+process.on("exit", () => rmSync(socketPath, { force: true }));
 process.stdin.on("end", () => process.exit(0));
 process.stdin.resume();
 setTimeout(() => process.exit(2), HARD_CAP_MS).unref();

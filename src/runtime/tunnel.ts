@@ -1,0 +1,71 @@
+/**
+ * The CONNECT tunnel through an HTTP proxy, as aiofetch opens it itself:
+ * for undici's connections (transport_proxy.ts) and for WebSockets
+ * (ws_connection.ts). The request head, then the proxy's answer read off
+ * the socket: a 2xx leaves the socket as the tunnel, anything else fails it
+ * once, with the proxy's status.
+ */
+import type { Socket } from "node:net";
+import { type ProxyConfig, ProxyRefusal } from "./transport_types.ts";
+
+/** A proxy's answer head longer than this is refused. */
+const MAX_HEAD = 16 * 1024;
+/** How long a proxy may take to answer a CONNECT: undici's own connect timeout. */
+const ANSWER_TIMEOUT_MS = 10_000;
+
+/** The origin a tunnel goes to: undici's connect options have these members. */
+export interface TunnelTarget {
+  readonly hostname: string;
+  /** Empty for the scheme's default. */
+  readonly port: string;
+  readonly protocol: string;
+}
+
+const defaultPort = (protocol: string) => (protocol === "https:" || protocol === "wss:" ? "443" : "80");
+
+function disconnected(message: string): Error {
+  // Read as the proxy closing the connection (runtime/network_errors.ts), never retried in a loop by undici.
+  return Object.assign(new Error(message), { code: "ECONNRESET" });
+}
+
+/** Reads the proxy's answer to a CONNECT: resolves for a 2xx, rejects with its status otherwise (the socket destroyed). */
+export function answer(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let head = "";
+    const done = (err?: Error) => {
+      socket.off("data", onData).off("end", onEnd).off("error", onError).off("timeout", onTimeout);
+      socket.setTimeout(0);
+      if (err) {
+        socket.destroy();
+        reject(err);
+      } else resolve();
+    };
+    const onData = (chunk: Uint8Array) => {
+      head += (chunk as unknown as { toString(encoding: string): string }).toString("latin1");
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) return head.length > MAX_HEAD ? done(new ProxyRefusal(0, "answer head too long")) : undefined;
+      // What came after the head (nothing, for a tunnel just opened) belongs to the tunnel.
+      const after = head.length - end - 4;
+      if (after > 0) socket.unshift(chunk.subarray(chunk.length - after));
+      const status = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)/.exec(head);
+      if (!status) return done(new ProxyRefusal(0, "not an HTTP answer"));
+      const code = Number(status[1]);
+      done(code >= 200 && code < 300 ? undefined : new ProxyRefusal(code, status[2]!));
+    };
+    const onEnd = () => done(disconnected("the proxy closed the connection without answering the CONNECT"));
+    const onError = (err: Error) => done(err);
+    const onTimeout = () => done(disconnected(`the proxy did not answer the CONNECT in ${ANSWER_TIMEOUT_MS / 1000} s`));
+    socket.on("data", onData).on("end", onEnd).on("error", onError).on("timeout", onTimeout);
+    socket.setTimeout(ANSWER_TIMEOUT_MS);
+  });
+}
+
+/** The CONNECT request for `target`'s origin, with the proxy's headers and credentials. */
+export function connectHead(proxy: ProxyConfig, target: TunnelTarget): string {
+  const host = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
+  const authority = `${host}:${target.port || defaultPort(target.protocol)}`;
+  const lines = [`CONNECT ${authority} HTTP/1.1`, `host: ${authority}`];
+  for (const [name, value] of Object.entries(proxy.headers)) lines.push(`${name}: ${value}`);
+  if (proxy.authorization !== undefined) lines.push(`proxy-authorization: ${proxy.authorization}`);
+  return `${lines.join("\r\n")}\r\n\r\n`;
+}
