@@ -7,7 +7,7 @@
  * and the socket settings (`resolve`, `family`, `localAddr`,
  * `keepaliveTimeout`) go through npm undici's fetch (transport_undici.ts).
  */
-import { ProxyRefusal, type Transport, type TransportConfig, type TransportFetch } from "./transport_types.ts";
+import { refusing407, type Transport, type TransportConfig, type TransportFetch } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
 
 /** Bun's `tls` option, as aiofetch fills it. */
@@ -58,20 +58,6 @@ function connection(config: TransportConfig): BunConnection {
     options.proxy = false;
   }
   return options;
-}
-
-/**
- * A proxy's 407 to a forwarded (http) request as its refusal, as on Node,
- * whose fetch cannot hand a 407 over (the fetch standard makes it a network
- * error); Bun's would.
- */
-function refusing407(send: TransportFetch): TransportFetch {
-  return async (url, init) => {
-    const response = await send(url, init);
-    if (response.status !== 407 || url.protocol !== "http:") return response;
-    await response.body?.cancel();
-    throw new ProxyRefusal(407, response.statusText || "Proxy Authentication Required");
-  };
 }
 
 /** The transport for `config` on Bun. */

@@ -9,7 +9,7 @@
  * (transport_undici.ts), which needs `--allow-env`; so do proxies (see
  * `native`).
  */
-import { type Transport, type TransportConfig, TlsSetupError } from "./transport_types.ts";
+import { type ProxyConfig, refusing407, type Transport, type TransportConfig, TlsSetupError } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
 
 /** The options of `Deno.createHttpClient` aiofetch gives. */
@@ -17,7 +17,7 @@ interface HttpClientOptions {
   caCerts?: string[];
   cert?: string;
   key?: string;
-  proxy?: { transport: "unix"; path: string };
+  proxy?: { transport: "unix"; path: string } | { url: string };
   poolIdleTimeout?: number;
   localAddress?: string;
 }
@@ -30,7 +30,8 @@ interface DenoHttp {
  * True when Deno's own client can carry `config`: it cannot skip
  * verification, send another name, or show the peer's certificate; and
  * through a proxy it sends the proxy's credentials on to an https origin,
- * inside the tunnel, and does not say what status a refused CONNECT had.
+ * inside the tunnel, and does not say what status a refused CONNECT had
+ * (so only http targets go through a proxy on it: `proxiedTransport`).
  */
 function native({ tls, proxy, socket }: TransportConfig): boolean {
   // Nor can it resolve a name another way, or keep to one address family.
@@ -50,13 +51,12 @@ function clientOptions({ tls, socketPath, socket }: TransportConfig): HttpClient
   return options;
 }
 
-/** The transport for `config` on Deno. */
-export async function openDenoTransport(config: TransportConfig): Promise<Transport> {
-  if (!native(config)) return await undiciFetchTransport(config);
+/** Deno's own client for `options`, its fetch and its closing. */
+function nativeTransport(options: HttpClientOptions): Transport {
   const deno = (globalThis as unknown as { Deno: DenoHttp }).Deno;
   let client: { close(): void };
   try {
-    client = deno.createHttpClient(clientOptions(config));
+    client = deno.createHttpClient(options);
   } catch (err) {
     // A certificate or key Deno cannot read: "No keys found in key data", …
     throw new TlsSetupError(`cannot set up TLS (${err instanceof Error ? err.message : String(err)})`);
@@ -65,4 +65,36 @@ export async function openDenoTransport(config: TransportConfig): Promise<Transp
     fetch: (url, init) => globalThis.fetch(url.href, { ...init, client } as RequestInit),
     close: () => Promise.resolve(client.close()),
   };
+}
+
+/**
+ * Through a proxy: http targets forwarded by Deno's own client (absolute
+ * form, the proxy's headers and credentials among the request's, which go
+ * to the proxy; its 407 read as the refusal it is on the other runtimes);
+ * https targets through npm undici, opened on the first (see `native`).
+ */
+function proxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Transport {
+  const { proxy } = config;
+  const forwarding = nativeTransport({ ...clientOptions(config), proxy: { url: proxy.origin } });
+  const extra: Record<string, string> = { ...proxy.headers };
+  if (proxy.authorization !== undefined) extra["proxy-authorization"] = proxy.authorization;
+  const forward = refusing407((url, init) => forwarding.fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...extra } }));
+  let tunnelling: Promise<Transport> | undefined;
+  return {
+    fetch: (url, init) => {
+      if (url.protocol === "http:") return forward(url, init);
+      return (tunnelling ??= undiciFetchTransport(config)).then((transport) => transport.fetch(url, init));
+    },
+    close: async () => {
+      const tunnels = await tunnelling?.catch(() => undefined);
+      await Promise.all([forwarding.close(), tunnels?.close()]);
+    },
+  };
+}
+
+/** The transport for `config` on Deno. */
+export async function openDenoTransport(config: TransportConfig): Promise<Transport> {
+  if (config.proxy && native({ ...config, proxy: undefined })) return proxiedTransport({ ...config, proxy: config.proxy });
+  if (!native(config)) return await undiciFetchTransport(config);
+  return nativeTransport(clientOptions(config));
 }

@@ -121,6 +121,20 @@ export class ProxyRefusal extends Error {
 }
 
 /**
+ * A proxy's 407 to a forwarded (http) request as its refusal, as on Node,
+ * whose fetch cannot hand a 407 over (the fetch standard makes it a network
+ * error); Bun's and Deno's own would.
+ */
+export function refusing407(send: TransportFetch): TransportFetch {
+  return async (url, init) => {
+    const response = await send(url, init);
+    if (response.status !== 407 || url.protocol !== "http:") return response;
+    await response.body?.cancel();
+    throw new ProxyRefusal(407, response.statusText || "Proxy Authentication Required");
+  };
+}
+
+/**
  * The server's certificate is not the pinned one: what a transport's
  * connector fails the connection with, read into ServerFingerprintMismatch
  * (runtime/network_errors.ts). The runtimes hand it on as the cause.
