@@ -50,20 +50,26 @@ export function build() {
   if (result.status !== 0) console.warn("[bench] tsc reported type errors; running the JavaScript it emitted");
 }
 
-/** Starts bench/server.mjs (or another server of bench/) in its own process; resolves to its base URL and a stop function. */
-export function startServer(script = "server.mjs") {
-  const child = spawn(process.execPath, [join(root, "bench", script)], { stdio: ["pipe", "pipe", "inherit"] });
+/**
+ * Starts bench/server.mjs (or another server of bench/) in its own process,
+ * with `args`; resolves to its base URL, the `name=value` pairs that follow
+ * the port on its `listening PORT …` line (`extra`), and a stop function.
+ */
+export function startServer(script = "server.mjs", args = []) {
+  const child = spawn(process.execPath, [join(root, "bench", script), ...args], { stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let output = "";
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`the benchmark server exited (${code})`)));
     child.stdout.on("data", (data) => {
       output += data;
-      const port = /listening (\d+)/.exec(output)?.[1];
+      const [, port, rest] = /listening (\d+)(.*)\n/.exec(output) ?? [];
       if (!port) return;
       child.removeAllListeners("exit");
+      const extra = Object.fromEntries(rest.trim().split(/\s+/).filter(Boolean).map((pair) => pair.split(/=(.*)/s, 2)));
       resolve({
         base: `http://127.0.0.1:${port}`,
+        extra,
         stop: () => new Promise((done) => {
           child.once("exit", done);
           child.stdin.end();
@@ -99,4 +105,21 @@ export function runJob(runtime, job, { extraArgs = [], timeoutMs = 20 * 60_000, 
       else reject(new Error(`${runtime.label} ${job.mode} job failed (exit ${code}): ${(quiet ? stderr : "").trim().slice(-2000)}`));
     });
   });
+}
+
+/**
+ * The servers of bench/connection.ts: bench/server.mjs on HTTP, HTTPS and a
+ * unix socket, and bench/proxy.mjs, each in its own process; resolves to
+ * their addresses (the job's targets) and a function that stops both.
+ */
+export async function startConnectionServers() {
+  const server = await startServer("server.mjs", ["--connection"]);
+  const proxy = await startServer("proxy.mjs").catch(async (err) => {
+    await server.stop();
+    throw err;
+  });
+  return {
+    targets: { http: server.base, https: `https://127.0.0.1:${server.extra.https}`, unix: server.extra.unix, proxy: proxy.base },
+    stop: () => Promise.all([server.stop(), proxy.stop()]),
+  };
 }

@@ -13,14 +13,19 @@
  * With `--breakdown`, no profiler: manual timers instead (bench/breakdown.ts),
  * from raw fetch step by step up to aiofetch, wall and CPU time per request.
  *
+ * With `--case`, a case of bench/connection.ts (ssl, proxyHttp, proxyHttps,
+ * unix, plain) instead, against its servers: `--client` and `--vs` then name
+ * its ways by the start of their labels ("UnixConnector", "fetch + Agent").
+ *
  * Usage: node bench/profile.mjs [--runtime node|node18|deno|bun] [--client aiofetch] [--vs fetch]
  *                               [--scenario sequential|concurrent|postJson|query] [--requests N] [--top N]
+ *        node bench/profile.mjs --case unix --client UnixConnector --vs "fetch + Agent" [--runtime …] [--scenario sequential|concurrent]
  *        node bench/profile.mjs --breakdown [--runtime …] [--in-flight 1|64] [--requests N] [--rounds N]
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
+import { build, ensureRuntimes, root, runJob, RUNTIMES, startConnectionServers, startServer } from "./harness.mjs";
 import { median } from "./report.mjs";
 import { profileOverInspector } from "./inspect.mjs";
 
@@ -63,22 +68,46 @@ function print(title, map, total, top, filter = () => true) {
   for (const [key, ms] of rows) console.log(`${ms.toFixed(0).padStart(7)} ms ${(100 * ms / total).toFixed(1).padStart(5)} %  ${key}`);
 }
 
+/**
+ * What is profiled: a scenario of bench/suite.ts for one client, or with
+ * `connection` (its servers' targets and the case), a case of
+ * bench/connection.ts for one way. Resolves the script, the job and how to
+ * read the µs per request from the result.
+ */
+function profiled(runtime, server, client, scenario, requests, connection) {
+  const common = { rounds: 1, warmup: 500, warmupRounds: 1, sequential: requests, concurrent: { total: requests, inFlight: 64 }, scenarios: [scenario] };
+  if (!connection) {
+    return {
+      runtime,
+      job: { mode: "requests", base: server.base, clients: [client], ...common },
+      us: (result) => result.times[scenario][client][0] * 1000,
+    };
+  }
+  return {
+    runtime: { ...runtime, args: runtime.args.map((arg) => arg.replace(/suite\.(js|ts)$/, "connection.$1")) },
+    job: { ...connection.targets, cases: [connection.name], ways: [client], ...common },
+    us: (result) => {
+      const [times] = Object.values(result.cases[connection.name].times[scenario]);
+      if (!times) throw new Error(`no way of ${connection.name} starts with "${client}"`);
+      return times[0] * 1000;
+    },
+  };
+}
+
 /** Profiles `client` on `scenario`; resolves to the profile's path and µs per request. */
-async function profileClient(runtime, server, client, scenario, requests, dir) {
+async function profileClient(runtime, server, client, scenario, requests, dir, connection) {
   const out = join(dir, client.replace(/\W+/g, "_"));
   mkdirSync(out, { recursive: true });
-  const job = {
-    mode: "requests", base: server.base, rounds: 1, warmup: 500, sequential: requests,
-    concurrent: { total: requests, inFlight: 64 }, clients: [client], scenarios: [scenario],
-  };
+  const target = profiled(runtime, server, client, scenario, requests, connection);
   let result;
   if (runtime.name === "deno") {
-    const args = ["run", "--inspect-wait", ...runtime.args.slice(1), JSON.stringify({ ...job, linger: true })];
+    const args = ["run", "--inspect-wait", ...target.runtime.args.slice(1), JSON.stringify({ ...target.job, linger: true })];
     result = await profileOverInspector(runtime.cmd, args, join(out, "deno.cpuprofile"));
   } else {
-    result = await runJob({ ...runtime, args: ["--cpu-prof", `--cpu-prof-dir=${out}`, ...runtime.args] }, job, { quiet: true });
+    const args = ["--cpu-prof", `--cpu-prof-dir=${out}`, ...target.runtime.args];
+    result = await runJob({ ...target.runtime, args }, target.job, { quiet: true });
   }
-  const us = result.times[scenario][client][0] * 1000;
+  const us = target.us(result);
   console.log(`${runtime.label}, ${client}, ${scenario}: ${us.toFixed(1)} µs per request over ${requests} requests (profiled)`);
   const file = readdirSync(out).find((name) => name.endsWith(".cpuprofile"));
   if (!file) throw new Error(`no .cpuprofile written in ${out}`);
@@ -133,12 +162,15 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
   ensureRuntimes();
   build();
-  const server = await startServer();
+  const caseName = option(argv, "--case", undefined);
+  const servers = caseName ? await startConnectionServers() : undefined;
+  const server = servers ?? await startServer();
+  const connection = caseName && { name: caseName, targets: servers.targets };
   let own;
   let base;
   try {
-    own = await profileClient(runtime, server, client, scenario, requests, dir);
-    if (baseline) base = await profileClient(runtime, server, baseline, scenario, requests, dir);
+    own = await profileClient(runtime, server, client, scenario, requests, dir, connection);
+    if (baseline) base = await profileClient(runtime, server, baseline, scenario, requests, dir, connection);
   } finally {
     await server.stop();
   }
