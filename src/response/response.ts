@@ -83,8 +83,11 @@ export class ClientResponse {
   readonly headers: Headers;
   /**
    * The runtime's own `Response`; its body belongs to this object, so don't
-   * read it. Its headers are as fetch made them: on Node, a Content-Encoding
-   * ends in `, identity`, which kept fetch from decoding the body itself.
+   * read it. Its headers are as fetch made them: on Node, when the hop went
+   * through fetch, a Content-Encoding ends in `, identity`, which kept fetch
+   * from decoding the body itself (a hop sent through undici's dispatcher
+   * without fetch has nothing to keep from decoding: see the README's
+   * "Runtime notes").
    */
   readonly raw: Response;
 
