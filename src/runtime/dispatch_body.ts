@@ -203,10 +203,12 @@ export class DispatchBody implements HeldBody, ChunkReader {
     if (this.#ended || this.#failed || this.#cancelled) return Promise.resolve();
     this.#cancelled = true;
     this.#drop();
+    const why = reason ?? new DOMException("The operation was aborted.", "AbortError");
     this.#waiting?.resolve(DONE);
-    this.#waiting = undefined;
+    this.#collected?.reject(why);
+    this.#waiting = this.#collected = undefined;
     // As fetch's body does when cancelled: the request is aborted, and its connection closed.
-    this.#abort(reason ?? new DOMException("The operation was aborted.", "AbortError"));
+    this.#abort(why);
     return Promise.resolve();
   }
 
