@@ -24,6 +24,7 @@
  */
 import { DispatchBody } from "./dispatch_body.ts";
 import { dispatchResponse, responseHeaders } from "./dispatch_response.ts";
+import { ABORT_HOOK, type AbortHook } from "./hop_init.ts";
 import { type DispatchHandler, type Dispatcher, RAW_DISPATCHER, type RawHeaders } from "./undici.ts";
 
 /** What a hop's fetch gets: the connector's `FetchFunction`. */
@@ -175,35 +176,62 @@ function asFetchReports(message: "fetch failed" | "terminated", err: unknown): T
 /** Statuses whose response has no body, as fetch has them. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
+/** What aborts a hop: the request's deadline (its {@link AbortHook}), or a signal of the caller's. */
+type AbortSource = Pick<AbortHook, "abortReason" | "addAbortListener" | "removeAbortListener">;
+
+/** A signal as an {@link AbortSource}. */
+class SignalSource implements AbortSource {
+  readonly #signal: AbortSignal;
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+  }
+
+  abortReason(): unknown {
+    return this.#signal.aborted ? this.#signal.reason : undefined;
+  }
+
+  addAbortListener(listener: () => void): void {
+    this.#signal.addEventListener("abort", listener, { once: true });
+  }
+
+  removeAbortListener(listener: () => void): void {
+    this.#signal.removeEventListener("abort", listener);
+  }
+}
+
 /**
  * One hop's handler: resolves with the Response once the headers arrive,
- * then fills its body. The hop's signal aborts it as it aborts fetch: the
- * promise rejects with the signal's reason before the headers, the body
- * fails with it after. Listening to the signal ends with the response.
+ * then fills its body. An abort ends it as it ends fetch: the promise
+ * rejects with the abort's reason before the headers, the body fails with
+ * it after. Listening for the abort ends with the response.
  */
 class HopHandler implements DispatchHandler {
   readonly #url: URL;
   readonly #method: string;
-  readonly #signal: AbortSignal | undefined;
+  readonly #aborts: AbortSource | undefined;
   readonly #resolve: (response: Response) => void;
   readonly #reject: (err: unknown) => void;
+  readonly #onAbort = () => this.#aborted();
   #abort: ((reason: unknown) => void) | undefined;
   /** Set once the headers arrived: the response's body (null without one). */
   #body: DispatchBody | null | undefined;
   #over = false;
+  /** Why the hop was aborted before undici started it: onConnect passes it on. */
+  #abortedEarly: unknown = undefined;
 
-  constructor(url: URL, method: string, signal: AbortSignal | undefined, resolve: (response: Response) => void, reject: (err: unknown) => void) {
+  constructor(url: URL, method: string, aborts: AbortSource | undefined, resolve: (response: Response) => void, reject: (err: unknown) => void) {
     this.#url = url;
     this.#method = method;
-    this.#signal = signal;
+    this.#aborts = aborts;
     this.#resolve = resolve;
     this.#reject = reject;
-    signal?.addEventListener("abort", this);
+    aborts?.addAbortListener(this.#onAbort);
   }
 
   onConnect(abort: (reason?: unknown) => void): void {
     this.#abort = abort;
-    if (this.#over) abort(this.#signal!.reason);
+    if (this.#abortedEarly !== undefined) abort(this.#abortedEarly);
   }
 
   onHeaders(status: number, headers: RawHeaders, resume: () => void, statusText: string): boolean {
@@ -231,27 +259,36 @@ class HopHandler implements DispatchHandler {
     this.#finish();
   }
 
-  /** The signal aborted. */
-  handleEvent(): void {
+  #aborted(): void {
     if (this.#over) return;
-    const reason = this.#signal!.reason;
+    const reason = this.#aborts!.abortReason();
     if (this.#body === undefined) this.#reject(reason);
     else this.#body?.fail(reason);
     this.#finish();
     // Before onConnect, undici has not started: onConnect aborts it then.
-    this.#abort?.(reason);
+    if (this.#abort) this.#abort(reason);
+    else this.#abortedEarly = reason;
   }
 
   #finish(): void {
     this.#over = true;
-    this.#signal?.removeEventListener("abort", this);
+    this.#aborts?.removeAbortListener(this.#onAbort);
   }
 }
 
 /** Sends one hop through `dispatcher` (see the module comment). */
-function dispatchHop(dispatcher: Dispatcher, options: object, url: URL, method: string, signal: AbortSignal | undefined): Promise<Response> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => dispatcher.dispatch(options, new HopHandler(url, method, signal, resolve, reject)));
+function dispatchHop(dispatcher: Dispatcher, options: object, url: URL, method: string, aborts: AbortSource | undefined): Promise<Response> {
+  const reason = aborts?.abortReason();
+  if (reason !== undefined) return Promise.reject(reason);
+  return new Promise((resolve, reject) => dispatcher.dispatch(options, new HopHandler(url, method, aborts, resolve, reject)));
+}
+
+/** What aborts the hop `init` describes: its request's deadline, or the signal it was given. */
+function abortSource(init: RequestInit & { [ABORT_HOOK]?: AbortHook }): AbortSource | undefined {
+  const hook = init[ABORT_HOOK];
+  // Read only without a hook: reading a hooked init's signal makes it.
+  if (hook) return hook;
+  return init.signal ? new SignalSource(init.signal) : undefined;
 }
 
 /** The hop `init` describes, if it is one this transport sends as fetch would. */
@@ -288,7 +325,7 @@ export const dispatchFetch: HopFetch = (input, init) => {
     maxRedirections: 0,
     upgrade: undefined,
   };
-  return dispatchHop(dispatcher, options, input, method, init.signal ?? undefined);
+  return dispatchHop(dispatcher, options, input, method, abortSource(init));
 };
 
 /** The default connector's fetch on this runtime. */
