@@ -57,6 +57,13 @@ function fieldsOf(fields: ClientTimeoutOptions | number): ClientTimeoutOptions {
   return fields;
 }
 
+/** The reason an AbortController gives an abort without one, on this runtime. */
+function abortError(): unknown {
+  const controller = new AbortController();
+  controller.abort();
+  return controller.signal.reason;
+}
+
 function checkField(name: string, value: number | undefined): number | undefined {
   if (value === undefined || value === 0) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
@@ -77,7 +84,15 @@ function checkField(name: string, value: number | undefined): number | undefined
  * of exiting silently. A response nobody is reading lets the process exit.
  */
 export class Deadline {
-  readonly #controller = new AbortController();
+  /**
+   * Made when something asks for the signal (fetch, a wait for a slot, a
+   * middleware): a hop sent through undici's dispatcher without fetch needs
+   * none (runtime/transport_dispatch.ts), and an AbortController with a
+   * listener on its signal costs Node more than the rest of the deadline.
+   */
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown = undefined;
   readonly #label: () => string;
   readonly #timeout: ClientTimeout;
   readonly #userSignal: AbortSignal | undefined;
@@ -98,8 +113,10 @@ export class Deadline {
     this.#label = label;
     this.#userSignal = userSignal;
     if (userSignal) {
-      if (userSignal.aborted) this.#controller.abort(userSignal.reason);
-      else {
+      if (userSignal.aborted) {
+        this.#aborted = true;
+        this.#reason = userSignal.reason;
+      } else {
         this.#onUserAbort = () => this.abort(userSignal.reason);
         userSignal.addEventListener("abort", this.#onUserAbort, { once: true });
       }
@@ -111,9 +128,18 @@ export class Deadline {
     if (timeout.connect) this.#connectTimer = this.#start(ConnectionTimeoutError, "connect", timeout.connect);
   }
 
-  /** Aborted by a timeout or by the user's signal; pass it to `fetch`. */
+  /** Aborted by a timeout or by the user's signal; pass it to `fetch`. Made on first use. */
   get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
     return this.#controller.signal;
+  }
+
+  /** True when `signal` is this deadline's own (never making it). */
+  ownsSignal(signal: AbortSignal): boolean {
+    return this.#controller !== undefined && this.#controller.signal === signal;
   }
 
   /** True when body reads are timed (`sockRead` is set). */
@@ -136,7 +162,7 @@ export class Deadline {
   /** A redirect starts a new hop, which gets its own connect budget. */
   restartConnect(): void {
     const ms = this.#timeout.connect;
-    if (!ms || this.#controller.signal.aborted) return;
+    if (!ms || this.#aborted) return;
     stopTimer(this.#connectTimer);
     this.#connectTimer = this.#start(ConnectionTimeoutError, "connect", ms);
   }
@@ -150,7 +176,7 @@ export class Deadline {
   readStarted(): void {
     this.#hold();
     const ms = this.#timeout.sockRead;
-    if (ms && !this.#controller.signal.aborted) this.#readTimer = this.#start(SocketTimeoutError, "sockRead", ms);
+    if (ms && !this.#aborted) this.#readTimer = this.#start(SocketTimeoutError, "sockRead", ms);
   }
 
   /** The body read returned (or failed). */
@@ -176,7 +202,7 @@ export class Deadline {
    * timeout error that fired; `undefined` while it has not been aborted.
    */
   abortReason(): unknown {
-    return this.#controller.signal.aborted ? this.#controller.signal.reason : undefined;
+    return this.#aborted ? this.#reason : undefined;
   }
 
   /** Clears every timer and listener; the request is over. Safe to call twice. */
@@ -191,14 +217,17 @@ export class Deadline {
 
   /** Aborts the request now with `reason`, which the request and its body then throw as is. */
   abort(reason: unknown): void {
-    if (this.#controller.signal.aborted) return;
-    this.#controller.abort(reason);
+    if (this.#aborted) return;
+    this.#aborted = true;
+    // As AbortController has it: no reason is the runtime's AbortError.
+    this.#reason = reason === undefined ? abortError() : reason;
+    this.#controller?.abort(this.#reason);
     for (const listener of this.#abortListeners.splice(0)) listener();
   }
 
   #start(type: typeof ServerTimeoutError, field: string, ms: number): TimerHandle {
     return startTimer(() => {
-      if (this.#controller.signal.aborted) return;
+      if (this.#aborted) return;
       this.abort(new type(`${this.#label()}: timed out (ClientTimeout.${field} = ${ms} ms)`));
       this.finish();
     }, ms, this.#awaited > 0);

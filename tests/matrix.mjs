@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 /**
  * `npm test`: runs every test file on Node (this machine's), Node 18.20.8, Deno
- * and Bun, with node:test as the one test API. Installs the pinned runtimes
- * into tests/runtimes/node_modules on first use, compiles the TypeScript for
- * Node, prints each runtime's counts and closes with `N passed, N failed`.
- * First, tests/layout.mjs checks src/ for import cycles and oversized files.
+ * and Bun, with node:test as the one test API. Each Node runs the suite
+ * twice: on its default transport (hops through undici's dispatcher, without
+ * fetch: src/runtime/transport_dispatch.ts) and with
+ * AIOFETCH_NODE_TRANSPORT=fetch (every hop through fetch, as on the other
+ * runtimes). Installs the pinned runtimes into tests/runtimes/node_modules on
+ * first use, compiles the TypeScript for Node, prints each run's counts and
+ * closes with `N passed, N failed`. First, tests/layout.mjs checks src/ for
+ * import cycles and oversized files.
  *
- * Usage: node tests/matrix.mjs [--only node,node18,deno,bun] [test name filter…]
+ * Usage: node tests/matrix.mjs [--only node,node-fetch,node18,node18-fetch,deno,bun] [test name filter…]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -53,9 +57,13 @@ function runtimes(tests) {
     passed: lastNumber(text, /^# pass (\d+)$/gm),
     failed: (lastNumber(text, /^# fail (\d+)$/gm) ?? 0) + (lastNumber(text, /^# cancelled (\d+)$/gm) ?? 0),
   });
+  const nodeArgs = ["--test", "--test-reporter=tap", ...compiled];
+  const viaFetch = { AIOFETCH_NODE_TRANSPORT: "fetch" };
   return [
-    { name: "node", label: `Node ${process.version} (machine)`, cmd: process.execPath, args: ["--test", "--test-reporter=tap", ...compiled], parse: tap },
-    { name: "node18", label: "Node 18.20.8", cmd: node18, args: ["--test", "--test-reporter=tap", ...compiled], parse: tap },
+    { name: "node", label: `Node ${process.version} (machine)`, cmd: process.execPath, args: nodeArgs, parse: tap },
+    { name: "node-fetch", label: `Node ${process.version} (machine), fetch transport`, cmd: process.execPath, args: nodeArgs, parse: tap, env: viaFetch },
+    { name: "node18", label: "Node 18.20.8", cmd: node18, args: nodeArgs, parse: tap },
+    { name: "node18-fetch", label: "Node 18.20.8, fetch transport", cmd: node18, args: nodeArgs, parse: tap, env: viaFetch },
     {
       name: "deno", label: "Deno", cmd: bin("deno"), args: ["test", "-A", "--no-check", ...sources],
       parse: (text) => {
@@ -80,8 +88,9 @@ function run(runtime, filter) {
     }
     const started = Date.now();
     // Without the proxy variables: Deno's and Bun's fetch would send the tests' 127.0.0.1 traffic to a proxy they name.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_proxy$/i.test(name)));
-    const child = spawn(runtime.cmd, args, { cwd: root, env: { ...env, NO_COLOR: "1", FORCE_COLOR: "0", DENO_NO_UPDATE_CHECK: "1" } });
+    // And without a transport switch of the caller's: each run sets its own.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_proxy$/i.test(name) && name !== "AIOFETCH_NODE_TRANSPORT"));
+    const child = spawn(runtime.cmd, args, { cwd: root, env: { ...env, NO_COLOR: "1", FORCE_COLOR: "0", DENO_NO_UPDATE_CHECK: "1", ...runtime.env } });
     let output = "";
     child.stdout.on("data", (data) => (output += data));
     child.stderr.on("data", (data) => (output += data));
@@ -118,7 +127,7 @@ async function main() {
   }
   const passed = results.reduce((sum, r) => sum + r.passed, 0);
   const failed = results.reduce((sum, r) => sum + r.failed + (r.ok || r.failed ? 0 : 1), 0);
-  console.log(`\n${tests.length} test files on ${results.length} runtimes`);
+  console.log(`\n${tests.length} test files in ${results.length} runs`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = results.every((r) => r.ok) && results.length ? 0 : 1;
 }

@@ -84,9 +84,11 @@ export abstract class BaseConnector {
 
   /**
    * Waits for a slot for one hop to `origin`; resolves to the function that
-   * frees it. Refused once the connector is closed; `signal` ends the wait.
+   * frees it. Refused once the connector is closed; `signal` ends the wait
+   * (or a function that gives the signal, called only when the hop must
+   * wait: a free slot is taken without one).
    */
-  acquire(origin: string, signal: AbortSignal): Promise<() => void> | (() => void) {
+  acquire(origin: string, signal: AbortSignal | (() => AbortSignal)): Promise<() => void> | (() => void) {
     return this.#limiter.acquire(origin, signal);
   }
 

@@ -1,11 +1,14 @@
 /**
  * The TCP connector, as aiohttp's: limits (base.ts), and how hops travel:
- * the plain global fetch, a fetch of the caller's own, or, with `ssl`, a
- * runtime transport (runtime/transport.ts) made on the first hop that needs
- * it. A session owns one; several sessions may share one.
+ * the runtime's default (the global fetch; on Node 18 and 20, undici's
+ * dispatcher without fetch where it sends the same, runtime/transport_dispatch.ts),
+ * a fetch of the caller's own, or, with `ssl`, a runtime transport
+ * (runtime/transport.ts) made on the first hop that needs it. A session owns
+ * one; several sessions may share one.
  */
 import { keysOf, refuseUnknownOptions } from "../known_options.ts";
 import { checkTransport } from "../runtime/transport.ts";
+import { defaultFetch } from "../runtime/transport_dispatch.ts";
 import type { SocketConfig, TlsConfig, TransportConfig } from "../runtime/transport_types.ts";
 import { BaseConnector, type BaseConnectorOptions, type FetchFunction, type HopTransport } from "./base.ts";
 import { type ConnectionRoute, resolveProxy } from "./proxy.ts";
@@ -18,7 +21,9 @@ export type { FetchFunction } from "./base.ts";
 /** Options of {@link TCPConnector}. */
 export interface TCPConnectorOptions extends BaseConnectorOptions, SocketOptions {
   /**
-   * The fetch hops are sent with; `globalThis.fetch` by default. A recorder,
+   * The fetch hops are sent with; `globalThis.fetch` by default (on Node 18
+   * and 20, the undici dispatcher it sends with, called directly where that
+   * sends the same; a fetch given here always gets every hop). A recorder,
    * a test double, or a fetch bound to runtime-specific options. Not
    * together with `ssl`, `resolve`, `family`, `localAddr` or
    * `keepaliveTimeout`, which pick the runtime's own way of sending.
@@ -58,10 +63,8 @@ const CONNECTOR_OPTIONS = keysOf<TCPConnectorOptions>()([
   "forceClose",
 ]);
 
-// The URL goes as text: Deno and Bun take a string in faster than a URL object.
-const globalFetch: FetchFunction = (input, init) => globalThis.fetch(input.href, init);
-/** The runtime's defaults: the global fetch, which verifies. */
-const PLAIN: HopTransport = { fetch: globalFetch };
+/** The runtime's defaults: the global fetch, which verifies (on Node 18 and 20, Node's own dispatcher where it sends the same). */
+const PLAIN: HopTransport = { fetch: defaultFetch };
 
 /**
  * How hops travel and how many run at once, as aiohttp's `TCPConnector`. A
@@ -103,7 +106,7 @@ export class TCPConnector extends BaseConnector {
     if (tls || socket) checkTransport(what());
     this.#socket = socket;
     this.#transports = new Transports(socket, forceClose);
-    this.#direct = socket ? this.#transports.get({ tls: undefined }) : forceClose ? { fetch: closingFetch(globalFetch) } : PLAIN;
+    this.#direct = socket ? this.#transports.get({ tls: undefined }) : forceClose ? { fetch: closingFetch(defaultFetch) } : PLAIN;
     const own = options.fetch && (forceClose ? closingFetch(options.fetch) : options.fetch);
     this.#fetch = own ?? (tls ? this.#transports.get({ tls }) : this.#direct).fetch;
   }

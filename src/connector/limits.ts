@@ -29,10 +29,15 @@ export class Limiter {
     this.#perHost = limitPerHost;
   }
 
-  /** Waits for a slot for `key` (an origin); resolves to the function that frees it. */
-  acquire(key: string, signal: AbortSignal): Promise<() => void> | (() => void) {
+  /**
+   * Waits for a slot for `key` (an origin); resolves to the function that
+   * frees it. `abortSignal` (or the function that gives it, called only when
+   * the slot must be waited for) ends the wait.
+   */
+  acquire(key: string, abortSignal: AbortSignal | (() => AbortSignal)): Promise<() => void> | (() => void) {
     if (this.#closed !== undefined) throw this.#closed;
     if (this.#free(key)) return this.#take(key);
+    const signal = typeof abortSignal === "function" ? abortSignal() : abortSignal;
     signal.throwIfAborted();
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {

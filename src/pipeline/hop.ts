@@ -11,7 +11,7 @@ import { headersInit } from "../headers.ts";
 import type { EncodedBody } from "../request/body.ts";
 import { hopBody } from "../request/upload.ts";
 import { ClientResponse, type SentRequest } from "../response/response.ts";
-import { HOP_INIT } from "../runtime/hop_init.ts";
+import { HOP_INIT, withRequestSignal } from "../runtime/hop_init.ts";
 import type { Deadline } from "../timeout.ts";
 import type { SentObserver } from "./observers.ts";
 import { type RequestTrace, traceHeaders } from "./tracing.ts";
@@ -20,8 +20,12 @@ import { type RequestTrace, traceHeaders } from "./tracing.ts";
 export interface HopRequest extends SentRequest {
   /** The encoded body, if any. */
   readonly body: EncodedBody | undefined;
-  /** The request's signal: timeouts and the user's abort. */
-  readonly signal: AbortSignal;
+  /**
+   * The signal the hop's fetch gets; `undefined` for the request's own
+   * (timeouts and the user's abort), which is made only if something asks
+   * for it ({@link sendHop}).
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The request-wide facts a hop needs. */
@@ -46,20 +50,19 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
   const { connector, transport, deadline, trace } = ctx;
   let release: (() => void) | undefined;
   try {
-    const slot = connector.acquire(hop.url.origin, deadline.signal);
+    const slot = connector.acquire(hop.url.origin, () => deadline.signal);
     release = typeof slot === "function" ? slot : await queued(slot, hop.url.origin, ctx);
     // Before the headers are read for sending: the body may add Content-Length (and a FormData's type).
     const body = hopBody(hop.body, hop.headers, ctx.sentObserver?.(hop));
     if (trace) await trace.send("onRequestHeadersSent", { method: hop.method, url: hop.url, headers: traceHeaders(hop.headers) });
-    const raw = await transport.fetch(hop.url, {
-      // Bodies come as sent, and aiofetch decodes them (response/decoding.ts); on Bun, no proxy of the environment's.
-      ...HOP_INIT,
-      method: hop.method,
-      headers: headersInit(hop.headers),
-      ...body,
-      redirect: "manual",
-      signal: hop.signal,
-    });
+    // HOP_INIT: bodies come as sent, and aiofetch decodes them (response/decoding.ts); on Bun, no proxy of the
+    // environment's. Assigned, not spread first: members added after a spread cost Node microseconds.
+    const init: RequestInit & { duplex?: "half" } = Object.assign({ method: hop.method, headers: headersInit(hop.headers), body: body.body, redirect: "manual" as const }, HOP_INIT);
+    if (body.duplex) init.duplex = body.duplex;
+    // The request's own signal is made only if the transport reads it (fetch does; Node's dispatcher needs none).
+    if (hop.signal === undefined || deadline.ownsSignal(hop.signal)) withRequestSignal(init, deadline);
+    else init.signal = hop.signal;
+    const raw = await transport.fetch(hop.url, init);
     deadline.connected();
     return new ClientResponse(raw, { sent: hop, deadline, maxBodySize: ctx.maxBodySize, autoDecompress: ctx.autoDecompress, onFinish: release });
   } catch (err) {

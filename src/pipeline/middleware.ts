@@ -90,15 +90,15 @@ const LAZY_HEADERS: PropertyDescriptor = {
 };
 
 /** The hop as a middleware sees it: a URL of its own to change, and lazy Headers. */
-function toClientRequest(hop: HopRequest, timeLeft: () => number): HopClientRequest {
+function toClientRequest(hop: HopRequest, ctx: HopContext): HopClientRequest {
   const body = hop.body;
   const request = {
     method: hop.method,
     url: new URL(hop.url),
     body: body?.body,
     replayable: body ? body.replayable : true,
-    signal: hop.signal,
-    timeLeft,
+    signal: hop.signal ?? ctx.deadline.signal,
+    timeLeft: () => ctx.deadline.totalRemaining(),
     [FROM_HOP]: { hop, headers: undefined } as HopFields,
   };
   return Object.defineProperty(request, "headers", LAZY_HEADERS) as HopClientRequest;
@@ -152,7 +152,7 @@ export function sendThrough(middlewares: readonly ClientMiddleware[], hop: HopRe
   }
   // No await when the chain returns the one response it made: that is every request
   // a middleware only looks at, and an await here costs a few microseconds on Deno.
-  return handler(toClientRequest(hop, () => ctx.deadline.totalRemaining())).then(
+  return handler(toClientRequest(hop, ctx)).then(
     (response) => (made.length === 1 && made[0] === response ? response : releaseAll(made.filter((other) => other !== response)).then(() => response)),
     (err: unknown) => (made.length === 0 ? Promise.reject(err) : releaseAll(made).then(() => Promise.reject(err))),
   );

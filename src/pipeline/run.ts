@@ -57,7 +57,8 @@ async function sendRequest(ctx: RequestContext): Promise<ClientResponse> {
       const sent = hopAuth || cookies || ctx.sentObserver ? copyHeaders(headers) : headers;
       if (hopAuth) sent.authorization = hopAuth.encode();
       if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
-      const hop = { method, url, headers: sent, body, signal: deadline.signal };
+      // No signal: the request's own, made only if the hop's fetch asks for it.
+      const hop = { method, url, headers: sent, body };
       response = await (ctx.middlewares.length ? sendThrough(ctx.middlewares, hop, ctx) : sendHop(hop, ctx));
       storeCookies(cookieJar, response, url);
       const location = ctx.follow && REDIRECT_STATUSES.has(response.status) ? response.headers.get("location") : null;

@@ -1,4 +1,5 @@
 import { ClientConnectionError } from "../errors/connection.ts";
+import type { ChunkReader, HeldBody } from "../runtime/dispatch_body.ts";
 import { ClientPayloadError } from "../errors/payload.ts";
 import { readNetworkFailure } from "../runtime/network_errors.ts";
 import { type BodyObserver, concatBytes } from "../streams.ts";
@@ -67,9 +68,10 @@ let warnedUnclaimed = false;
 export class BodySource {
   /** Bytes received so far. */
   loaded = 0;
-  readonly #stream: ReadableStream<Uint8Array> | null;
+  /** The runtime's stream, or the body a transport holds (runtime/dispatch_body.ts), read the same way. */
+  readonly #stream: ReadableStream<Uint8Array> | HeldBody | null;
   /** Taken on the first `next()`, so that `readAll()` can hand the stream to the runtime whole. */
-  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #reader: ChunkReader | undefined;
   /** Rejects a `readAll()` in progress when the body is cancelled. */
   #stopCollecting: ((reason: unknown) => void) | undefined;
   readonly #options: BodySourceOptions;
@@ -83,7 +85,7 @@ export class BodySource {
   #onRequestFinish: (() => void) | undefined;
   readonly #onAbort: () => void;
 
-  constructor(stream: ReadableStream<Uint8Array> | null, options: BodySourceOptions) {
+  constructor(stream: ReadableStream<Uint8Array> | HeldBody | null, options: BodySourceOptions) {
     this.#options = options;
     this.#stream = stream;
     // A timeout or user abort ends the body at once (freeing its slot and timers even
@@ -167,7 +169,8 @@ export class BodySource {
       return concatBytes(chunks, this.loaded);
     }
     this.#counting = false;
-    const collecting = this.#options.collect?.() ?? new Response(this.#stream).arrayBuffer();
+    // A held body always comes with its collect.
+    const collecting = this.#options.collect?.() ?? new Response(this.#stream as ReadableStream<Uint8Array>).arrayBuffer();
     collecting.catch(() => {});
     let bytes: Uint8Array;
     this.#options.deadline.readStarted();

@@ -62,7 +62,7 @@ function withHeaders(headers: Headers, changes: Record<string, string | null>): 
  * longer describe it.
  */
 export function encodedBody(raw: Response, body: ReadableStream<Uint8Array> | null, contentEncoding: string, autoDecompress: boolean, label: () => string): EncodedBody {
-  const { header, decoded } = receivedCoding(contentEncoding);
+  const { header, decoded } = receivedCoding(raw, contentEncoding);
   const headers = header === contentEncoding ? raw.headers : withHeaders(raw.headers, { "content-encoding": header });
   if (decoded) {
     // Content-Length counts the encoded bytes, not these.

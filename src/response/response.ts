@@ -4,6 +4,7 @@ import { type ContentType, isJsonMimeType, parseContentType } from "./content_ty
 import { contentLengthOf, type HeaderRecord, headersInit } from "../headers.ts";
 import { ClientResponseError, ContentTypeError, JSONDecodeError, type ResponseErrorInit } from "../errors/response.ts";
 import { describeRequest, redactUrl } from "../errors/describe.ts";
+import { heldBody } from "../runtime/dispatch_response.ts";
 import { DENO_INSPECT, NODE_INSPECT } from "../runtime/inspect.ts";
 import type { RequestInfo } from "../errors/request_info.ts";
 import { encodedBody } from "./decoding.ts";
@@ -83,8 +84,11 @@ export class ClientResponse {
   readonly headers: Headers;
   /**
    * The runtime's own `Response`; its body belongs to this object, so don't
-   * read it. Its headers are as fetch made them: on Node, a Content-Encoding
-   * ends in `, identity`, which kept fetch from decoding the body itself.
+   * read it. Its headers are as fetch made them: on Node, when the hop went
+   * through fetch, a Content-Encoding ends in `, identity`, which kept fetch
+   * from decoding the body itself (a hop sent through undici's dispatcher
+   * without fetch has nothing to keep from decoding: see the README's
+   * "Runtime notes").
    */
   readonly raw: Response;
 
@@ -111,13 +115,16 @@ export class ClientResponse {
     this.#sent = init.sent;
     this.method = init.sent.method;
     const hasBody = this.method !== "HEAD" && !NO_BODY_STATUSES.has(this.status);
-    const body = hasBody ? raw.body : null;
+    // A body the transport holds is read as it is, with no stream made for it (runtime/dispatch_response.ts).
+    const held = heldBody(raw);
+    const body = !hasBody ? null : held === undefined ? raw.body : held;
     // From what was sent, not from `this`: the body must not keep its response reachable
     // (an unreachable response's body is released by the request's finalizer).
     const label = () => describeRequest(init.sent.method, withoutFragment(init.sent.url));
     // A body without Content-Encoding is read as fetch gave it, with no more work than that.
     const contentEncoding = raw.headers.get("content-encoding");
-    const encoded = contentEncoding === null ? undefined : encodedBody(raw, body, contentEncoding, init.autoDecompress, label);
+    // The decoders read a stream: a held body becomes one here.
+    const encoded = contentEncoding === null ? undefined : encodedBody(raw, held && body ? held.stream() : body as ReadableStream<Uint8Array> | null, contentEncoding, init.autoDecompress, label);
     this.headers = encoded ? encoded.headers : raw.headers;
     this.#source = new BodySource(encoded ? encoded.stream : body, {
       label,

@@ -28,7 +28,9 @@
  *   init hands every body back as sent.
  *
  * So aiofetch asks Node (through undici's `dispatcher`, undici.ts) and Bun
- * (`decompress: false`) for bodies as sent, and decodes them itself; on Deno
+ * (`decompress: false`) for bodies as sent, and decodes them itself (a hop
+ * Node's dispatcher carried without fetch, transport_dispatch.ts, has no
+ * decoder in its way at all); on Deno
  * it decodes what Deno's client leaves, and Deno's own gzip and br errors are
  * read as payload errors like any other. The fetch implementation is
  * recognised by the version it reports in `process.versions` (`undici` on
@@ -36,6 +38,7 @@
  * measured decodes, gzip and br, whatever it is asked: that is Deno's, and a
  * fetch that does less hands those two back undecoded, as before.
  */
+import { heldBody } from "./dispatch_response.ts";
 import { RAW_DISPATCHER, unmarkEncoding } from "./undici.ts";
 
 const versions = (globalThis as { process?: { versions?: Record<string, unknown> } }).process?.versions;
@@ -62,8 +65,10 @@ export interface ReceivedCoding {
   readonly decoded: boolean;
 }
 
-/** What fetch did with a body whose Content-Encoding (as fetch reports it) is `contentEncoding`. */
-export function receivedCoding(contentEncoding: string): ReceivedCoding {
+/** What fetch did with the body of `response`, whose Content-Encoding (as fetch reports it) is `contentEncoding`. */
+export function receivedCoding(response: Response, contentEncoding: string): ReceivedCoding {
+  // Sent through Node's dispatcher (transport_dispatch.ts): nothing decoded, nothing marked.
+  if (heldBody(response) !== undefined) return { header: contentEncoding, decoded: false };
   // Marked: undici carried the body as sent, through Node's fetch or, on Deno and Bun, a transport's (transport_undici.ts).
   const sent = unmarkEncoding(contentEncoding);
   if (sent !== undefined) return { header: sent, decoded: false };

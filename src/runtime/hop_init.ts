@@ -12,5 +12,43 @@ import { RAW_BODY_INIT } from "./fetch_codings.ts";
 
 const BUN = typeof (globalThis as { process?: { versions?: Record<string, unknown> } }).process?.versions?.bun === "string";
 
+/**
+ * What a hop's init carries, under {@link ABORT_HOOK}, when its signal is
+ * the request's own: the request's deadline, which a transport that is not
+ * fetch listens to instead (runtime/transport_dispatch.ts), without ever
+ * making the signal.
+ */
+export interface AbortHook {
+  /** The request's signal, made on first use. */
+  readonly signal: AbortSignal;
+  /** Why the request was aborted; `undefined` while it has not been. */
+  abortReason(): unknown;
+  /** Calls `listener` once, right after the request is aborted. */
+  addAbortListener(listener: () => void): void;
+  removeAbortListener(listener: () => void): void;
+}
+
+/** The member of a hop's init that holds its {@link AbortHook}. */
+export const ABORT_HOOK: unique symbol = Symbol("aiofetch.abortHook");
+
+/**
+ * `signal` as an own enumerable accessor, read from the hook: `{ ...init }`
+ * in a fetch of the caller's copies it as a value. One shared descriptor, as
+ * an accessor in an object literal costs more.
+ */
+const HOOKED_SIGNAL: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: { [ABORT_HOOK]: AbortHook }) {
+    return this[ABORT_HOOK].signal;
+  },
+};
+
+/** `init` with the request's own signal, made only when something reads `signal`, and its hook. */
+export function withRequestSignal<T extends object>(init: T, hook: AbortHook): T & { readonly signal: AbortSignal } {
+  (init as T & { [ABORT_HOOK]: AbortHook })[ABORT_HOOK] = hook;
+  return Object.defineProperty(init, "signal", HOOKED_SIGNAL) as T & { readonly signal: AbortSignal };
+}
+
 /** What a hop's fetch init starts from. */
 export const HOP_INIT: Readonly<Partial<RequestInit>> = BUN && environmentHasProxy() ? { ...RAW_BODY_INIT, proxy: false } as Partial<RequestInit> : RAW_BODY_INIT;
