@@ -21,7 +21,10 @@ import type { ChunkReader, HeldBody } from "./dispatch_body.ts";
  */
 let ResponseHeaders: (new (init: Array<[string, string]>) => Headers) | undefined;
 
+let APPEND: Headers["append"];
+
 function responseHeadersClass(): new (init: Array<[string, string]>) => Headers {
+  APPEND ??= Headers.prototype.append;
   return (ResponseHeaders ??= class extends Headers {
     override append(): void {
       throw new TypeError("immutable");
@@ -39,9 +42,10 @@ function responseHeadersClass(): new (init: Array<[string, string]>) => Headers 
 
 /** The headers undici passed (name, value, name, value…, as Buffers), as a Headers object. */
 export function responseHeaders(raw: ReadonlyArray<Uint8Array | string>): Headers {
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([latin1(raw[i]!), latin1(raw[i + 1]!)]);
-  return new (responseHeadersClass())(pairs);
+  const headers = new (responseHeadersClass())([]);
+  // Headers' own append, past the refusing one: a third faster than pairs given to the constructor.
+  for (let i = 0; i + 1 < raw.length; i += 2) APPEND.call(headers, latin1(raw[i]!), latin1(raw[i + 1]!));
+  return headers;
 }
 
 function latin1(value: Uint8Array | string): string {
