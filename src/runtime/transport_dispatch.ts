@@ -41,7 +41,7 @@ const NODE = typeof versions?.undici === "string" && versions.bun === undefined 
 export const DISPATCH_ENABLED: boolean = NODE && nodeProcess?.env?.AIOFETCH_NODE_TRANSPORT !== "fetch";
 
 /** The global fetch, its URL as text: Deno and Bun take a string in faster than a URL object. */
-export const globalFetch: HopFetch = (input, init) => globalThis.fetch(input.href, init);
+const globalFetch: HopFetch = (input, init) => globalThis.fetch(input.href, init);
 
 /**
  * Node's own fetch, told by its source: Node 18's and 20's load their bundled
@@ -307,7 +307,7 @@ function dispatchable(init: RequestInit & { duplex?: "half"; dispatcher?: unknow
  * own dispatcher where it is sent the same as by fetch, through the global
  * fetch otherwise (see the module comment).
  */
-export const dispatchFetch: HopFetch = (input, init) => {
+const dispatchFetch: HopFetch = (input, init) => {
   const method = init.method!;
   if (!dispatchable(init) || !nodesOwnFetch()) return globalFetch(input, init);
   const found = globalDispatcher();
