@@ -4,6 +4,8 @@
  * are imported inside `load()`, so importing this file costs nothing and the
  * cold-start scenario times one client's import alone.
  */
+import { pathToFileURL } from "node:url";
+
 /** The operations the scenarios time. A client without `download` skips scenario 5. */
 export interface Client {
   /** GET, the body as text. */
@@ -25,8 +27,12 @@ export interface ClientSpec {
   streamOnly?: boolean;
   /** Runtimes it runs on ("node" covers every Node); all if absent. */
   runtimes?: readonly string[];
-  /** Loads the client; `undefined` where this version lacks what it measures. `base` is the server's URL. */
-  load(base: string): Promise<Client | undefined>;
+  /**
+   * Loads the client; `undefined` where this version lacks what it measures.
+   * `base` is the server's URL; `baseline` the module of another aiofetch
+   * checkout, when the run compares with one (`--base`).
+   */
+  load(base: string, baseline?: string): Promise<Client | undefined>;
 }
 
 /** Reads a web stream to its end, counting bytes: the same loop for every client. */
@@ -54,8 +60,11 @@ const withParams = (url: string, params: Record<string, string>): URL => {
 
 const noClose = () => Promise.resolve();
 
-async function aiofetch(dummyJar: boolean): Promise<Client> {
-  const { ClientSession, DummyCookieJar } = await import("../mod.ts");
+/** Where undici (Node's own and npm's) keeps its global dispatcher. */
+const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
+
+async function aiofetch(dummyJar: boolean, module?: string): Promise<Client> {
+  const { ClientSession, DummyCookieJar } = (module ? await import(module) : await import("../mod.ts")) as typeof import("../mod.ts");
   const session = new ClientSession(dummyJar ? { cookieJar: new DummyCookieJar() } : {});
   return {
     getText: async (url) => (await session.get(url)).text(),
@@ -82,6 +91,8 @@ export const CLIENTS: readonly ClientSpec[] = [
   { name: "fetch", load: () => Promise.resolve(rawFetch) },
   { name: "aiofetch", load: () => aiofetch(false) },
   { name: "aiofetch (DummyCookieJar)", load: () => aiofetch(true) },
+  // Another checkout's aiofetch (bench/run.mjs --base), with the default jar: a change measured in the same rounds.
+  { name: "aiofetch (base)", load: (_base, baseline) => (baseline ? aiofetch(false, pathToFileURL(baseline).href) : Promise.resolve(undefined)) },
   {
     // Scenario 5 only: the body read through aiofetch's StreamReader.
     name: "aiofetch .content",
@@ -148,16 +159,23 @@ export const CLIENTS: readonly ClientSpec[] = [
     name: "undici.request",
     runtimes: ["node"],
     load: async () => {
-      const { request } = await import("undici");
+      // Importing undici makes its Agent the global dispatcher when none is set yet, and Node's fetch
+      // (raw fetch, aiofetch) would then send through npm undici's Agent rather than its own: the
+      // slot is put back as it was, and undici.request sends through an Agent of its own.
+      const slot = globalThis as unknown as Record<symbol, unknown>;
+      const before = slot[GLOBAL_DISPATCHER];
+      const { Agent, request } = await import("undici");
+      slot[GLOBAL_DISPATCHER] = before;
+      const dispatcher = new Agent();
       return {
-        getText: async (url) => (await request(url)).body.text(),
+        getText: async (url) => (await request(url, { dispatcher })).body.text(),
         postJson: async (url, value) => {
-          const init = { method: "POST" as const, headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
+          const init = { method: "POST" as const, headers: { "content-type": "application/json" }, body: JSON.stringify(value), dispatcher };
           return (await request(url, init)).body.json();
         },
-        getQuery: async (url, params, headers) => (await request(url, { query: params, headers })).body.text(),
-        download: async (url) => drainIterable((await request(url)).body),
-        close: noClose,
+        getQuery: async (url, params, headers) => (await request(url, { query: params, headers, dispatcher })).body.text(),
+        download: async (url) => drainIterable((await request(url, { dispatcher })).body),
+        close: () => dispatcher.close(),
       };
     },
   },

@@ -5,15 +5,18 @@
  * runs bench/suite.ts on each runtime, prints one table per runtime and writes
  * bench/RESULTS.md. See bench/README.md.
  *
- * Usage: node bench/run.mjs [--quick] [--only node,node18,deno,bun] [--clients fetch,aiofetch,…]
+ * Usage: node bench/run.mjs [--quick] [--only node,node18,deno,bun] [--clients fetch,aiofetch,…] [--base DIR]
  *   --quick     a check in under 3 minutes: fewer requests, smaller downloads;
  *               written to bench/.tmp/RESULTS-quick.md instead of bench/RESULTS.md
  *               (as is a run limited by --only or --clients, to RESULTS-partial.md)
+ *   --base DIR  another checkout of aiofetch (built with `npm run build:test`) measured in the
+ *               same rounds as "aiofetch (base)", with the default cookie jar: a change's effect
+ *               (a partial run, written to RESULTS-partial.md)
  *   --rerender  no measuring: the tables again from the last run's bench/.tmp/results-*.json
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
 import { analyse, sizeText, summary, table, targets } from "./report.mjs";
 
@@ -34,7 +37,8 @@ function parseArgs(argv) {
     const index = argv.indexOf(name);
     return index >= 0 ? argv[index + 1]?.split(",") : undefined;
   };
-  return { quick: argv.includes("--quick"), rerender: argv.includes("--rerender"), only: option("--only"), clients: option("--clients") };
+  const base = option("--base")?.join(",");
+  return { quick: argv.includes("--quick"), rerender: argv.includes("--rerender"), only: option("--only"), clients: option("--clients"), base: base && resolve(base) };
 }
 
 /** `order` rotated by `round`, reversed every other round: each client takes each place in turn. */
@@ -47,13 +51,13 @@ function roundOrder(names, round) {
  * Scenario 5: each client downloads the small size then the large one in a
  * fresh process (so that the peak RSS is its own), in rounds.
  */
-async function downloads(runtime, base, plan, names, skipped) {
+async function downloads(runtime, base, plan, names, skipped, baseline) {
   const rounds = Object.fromEntries(plan.downloadSizes.map((size) => [size, {}]));
   for (let round = 0; round < plan.rounds; round++) {
     for (const client of roundOrder(names, round)) {
       if (skipped[`${client} / download`]) continue;
       try {
-        const { runs } = await runJob(runtime, { mode: "download", base, client, sizes: plan.downloadSizes }, { quiet: true });
+        const { runs } = await runJob(runtime, { mode: "download", base, baseline, client, sizes: plan.downloadSizes }, { quiet: true });
         for (const run of runs) (rounds[run.size][client] ??= []).push(run);
       } catch (err) {
         skipped[`${client} / download`] = err.message.split("\n")[0];
@@ -66,13 +70,13 @@ async function downloads(runtime, base, plan, names, skipped) {
 }
 
 /** Scenario 6: a fresh process per client and round, after one round to warm caches. */
-async function coldStarts(runtime, base, plan, names, skipped) {
+async function coldStarts(runtime, base, plan, names, skipped, baseline) {
   const runs = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = -1; round < plan.rounds; round++) {
     for (const client of roundOrder(names, Math.max(round, 0))) {
       if (!runs[client]) continue;
       try {
-        const result = await runJob(runtime, { mode: "cold", base, client }, { quiet: true });
+        const result = await runJob(runtime, { mode: "cold", base, baseline, client }, { quiet: true });
         if (round >= 0) runs[client].push(result);
       } catch (err) {
         skipped[`${client} / cold start`] = err.message.split("\n")[0];
@@ -84,17 +88,17 @@ async function coldStarts(runtime, base, plan, names, skipped) {
   return runs;
 }
 
-async function benchRuntime(runtime, base, plan, clientFilter) {
+async function benchRuntime(runtime, base, plan, clientFilter, baseline) {
   console.log(`[bench] ${runtime.label}`);
-  const list = await runJob(runtime, { mode: "list", base, clients: clientFilter });
+  const list = await runJob(runtime, { mode: "list", base, baseline, clients: clientFilter });
   const skipped = { ...list.skipped };
   const clients = list.clients;
-  const requests = await runJob(runtime, { mode: "requests", base, ...plan, clients: clientFilter });
+  const requests = await runJob(runtime, { mode: "requests", base, baseline, ...plan, clients: clientFilter });
   Object.assign(skipped, requests.skipped);
   const streaming = clients.filter((client) => client.download).map((client) => client.name);
-  const download = await downloads(runtime, base, plan, streaming, skipped);
+  const download = await downloads(runtime, base, plan, streaming, skipped, baseline);
   const regular = clients.filter((client) => !client.streamOnly).map((client) => client.name);
-  const cold = await coldStarts(runtime, base, plan, regular, skipped);
+  const cold = await coldStarts(runtime, base, plan, regular, skipped, baseline);
   const label = `${runtime.label.split(" ")[0]} ${list.runtime.version}${runtime.name === "node" ? " (machine)" : ""}`;
   return { runtime: { name: runtime.name, label, version: list.runtime.version }, clients, skipped, requests, download, cold };
 }
@@ -125,7 +129,7 @@ function document(results, plan, mode, seconds) {
   return [
     "# Benchmark results",
     "",
-    `\`npm run bench${{ full: "", quick: " -- --quick", partial: " -- --only/--clients …" }[mode]}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${(seconds / 60).toFixed(1)} minutes.`,
+    `\`npm run bench${{ full: "", quick: " -- --quick", partial: " -- --only/--clients/--base …" }[mode]}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${(seconds / 60).toFixed(1)} minutes.`,
     "",
     `- Machine: ${machine()}; shared with other work, so only ratios within a round are compared.`,
     `- Runtimes: ${versions}.`,
@@ -154,7 +158,7 @@ function write(mode, plan, results, seconds) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const mode = args.quick ? "quick" : args.only || args.clients ? "partial" : "full";
+  const mode = args.quick ? "quick" : args.only || args.clients || args.base ? "partial" : "full";
   const raw = join(root, "bench", ".tmp", `results-${mode}.json`);
   if (args.rerender) {
     const saved = JSON.parse(readFileSync(raw, "utf8"));
@@ -170,7 +174,9 @@ async function main() {
   try {
     for (const runtime of runtimes) {
       try {
-        results.push(await benchRuntime(runtime, server.base, plan, args.clients));
+        // Node runs the other checkout's compiled build, Deno and Bun its sources.
+        const baseline = args.base && join(args.base, runtime.name.startsWith("node") ? join(".build", "mod.js") : "mod.ts");
+        results.push(await benchRuntime(runtime, server.base, plan, args.clients, baseline));
       } catch (err) {
         console.error(`[bench] ${runtime.label} failed: ${err.message}`);
       }

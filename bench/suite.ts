@@ -24,12 +24,15 @@ export interface RequestsJob {
   concurrent: { total: number; inFlight: number };
   clients?: string[];
   scenarios?: string[];
+  /** The module of another aiofetch checkout, measured as "aiofetch (base)". */
+  baseline?: string;
 }
 
 /** Downloads of each size in turn, smallest first: peak RSS is read after each. */
 interface DownloadJob {
   mode: "download";
   base: string;
+  baseline?: string;
   client: string;
   sizes: number[];
 }
@@ -37,12 +40,14 @@ interface DownloadJob {
 interface ColdJob {
   mode: "cold";
   base: string;
+  baseline?: string;
   client: string;
 }
 
 interface ListJob {
   mode: "list";
   base: string;
+  baseline?: string;
 }
 
 type Job = ListJob | RequestsJob | DownloadJob | ColdJob;
@@ -136,7 +141,7 @@ function spec(name: string): ClientSpec {
 }
 
 /** Clients that run here, loaded; those that fail to load are reported with the reason. */
-async function loadClients(job: { base: string; clients?: string[] }, streamOnly = true): Promise<{ loaded: Map<string, Client>; skipped: Record<string, string> }> {
+async function loadClients(job: { base: string; baseline?: string; clients?: string[] }, streamOnly = true): Promise<{ loaded: Map<string, Client>; skipped: Record<string, string> }> {
   const loaded = new Map<string, Client>();
   const skipped: Record<string, string> = {};
   for (const client of CLIENTS) {
@@ -144,7 +149,7 @@ async function loadClients(job: { base: string; clients?: string[] }, streamOnly
     if (client.runtimes && !client.runtimes.includes(runtime().name)) continue;
     if (client.streamOnly && !streamOnly) continue;
     try {
-      const instance = await client.load(job.base);
+      const instance = await client.load(job.base, job.baseline);
       if (instance) loaded.set(client.name, instance);
     } catch (err) {
       skipped[client.name] = `does not load: ${(err as Error).message}`;
@@ -209,7 +214,7 @@ function peakRss(): number {
 }
 
 async function runDownload(job: DownloadJob) {
-  const client = await spec(job.client).load(job.base);
+  const client = await spec(job.client).load(job.base, job.baseline);
   if (!client?.download) return { unsupported: true };
   await client.download(`${job.base}/bytes?size=${1 << 20}`);
   const runs = [];
@@ -226,7 +231,7 @@ async function runDownload(job: DownloadJob) {
 
 async function runCold(job: ColdJob) {
   const beforeImport = performance.now();
-  const client = await spec(job.client).load(job.base);
+  const client = await spec(job.client).load(job.base, job.baseline);
   const readyMs = performance.now();
   if (!client) return { unsupported: true };
   await client.getText(`${job.base}/text`);

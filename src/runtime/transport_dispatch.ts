@@ -41,7 +41,7 @@ const NODE = typeof versions?.undici === "string" && versions.bun === undefined 
 export const DISPATCH_ENABLED: boolean = NODE && nodeProcess?.env?.AIOFETCH_NODE_TRANSPORT !== "fetch";
 
 /** The global fetch, its URL as text: Deno and Bun take a string in faster than a URL object. */
-export const globalFetch: HopFetch = (input, init) => globalThis.fetch(input.href, init);
+const globalFetch: HopFetch = (input, init) => globalThis.fetch(input.href, init);
 
 /**
  * Node's own fetch, told by its source: Node 18's and 20's load their bundled
@@ -93,8 +93,6 @@ function globalDispatcher(): { dispatcher: Dispatcher; nodes: boolean } | undefi
 
 /** What fetch sends as is: the seven usual methods (fetch upper-cases six of them, and refuses CONNECT, TRACE, TRACK). */
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
-/** With any of these, fetch asks caches not to answer (`Pragma` and `Cache-Control: no-cache`). */
-const CONDITIONAL = ["if-modified-since", "if-none-match", "if-unmodified-since", "if-match", "if-range"];
 
 const encoder = new TextEncoder();
 
@@ -116,11 +114,13 @@ function bodyBytes(body: unknown, method: string): Uint8Array | null | undefined
  * and `body`, in its order: the caller's, a text body's type, then its own,
  * each only if absent, except `sec-fetch-mode`, which it sets, and
  * Content-Length, which it adds (the caller's is left to fetch: it would
- * join them). It drops `host`. undici writes `host` and `connection` first
+ * join them), and the no-cache pair for a conditional request (a
+ * validator header asks caches not to answer). It drops `host`. undici writes `host` and `connection` first
  * and Content-Length last, for fetch as for this transport.
  */
 function fetchHeaders(headers: Record<string, string>, text: boolean, bytes: Uint8Array | null, method: string, url: URL): Record<string, string> {
-  const sent: Record<string, string> = Object.assign(Object.create(null), headers);
+  // A plain object, as fetch gives one: no `__proto__` header reaches here (see dispatchable()).
+  const sent: Record<string, string> = Object.assign({}, headers);
   if (text && !("content-type" in sent)) sent["content-type"] = "text/plain;charset=UTF-8";
   if (!("accept" in sent)) sent.accept = "*/*";
   if (!("accept-language" in sent)) sent["accept-language"] = "*";
@@ -128,7 +128,7 @@ function fetchHeaders(headers: Record<string, string>, text: boolean, bytes: Uin
   else if (method === "POST" || method === "PUT") sent["content-length"] = "0";
   sent["sec-fetch-mode"] = "cors";
   if (!("user-agent" in sent)) sent["user-agent"] = "node";
-  if (CONDITIONAL.some((name) => name in sent)) {
+  if ("if-modified-since" in sent || "if-none-match" in sent || "if-unmodified-since" in sent || "if-match" in sent || "if-range" in sent) {
     if (!("pragma" in sent)) sent.pragma = "no-cache";
     if (!("cache-control" in sent)) sent["cache-control"] = "no-cache";
   }
@@ -295,9 +295,9 @@ function abortSource(init: RequestInit & { [ABORT_HOOK]?: AbortHook }): AbortSou
 function dispatchable(init: RequestInit & { duplex?: "half"; dispatcher?: unknown }): boolean {
   // An aiofetch hop (its init carries the dispatcher fetch would be given), nothing streamed, redirects left alone.
   if (init.dispatcher !== RAW_DISPATCHER || init.redirect !== "manual" || init.duplex !== undefined) return false;
-  // A plain record of names in lower case, as aiofetch makes them.
+  // A plain record of names in lower case, as aiofetch makes them (a `__proto__` header comes as pairs, and goes to fetch).
   const headers = init.headers;
-  if (typeof headers !== "object" || headers === null) return false;
+  if (typeof headers !== "object" || headers === null || Object.hasOwn(headers, "__proto__")) return false;
   const prototype = Object.getPrototypeOf(headers);
   return (prototype === null || prototype === Object.prototype) && !("content-length" in headers) && METHODS.has(init.method!);
 }
@@ -307,7 +307,7 @@ function dispatchable(init: RequestInit & { duplex?: "half"; dispatcher?: unknow
  * own dispatcher where it is sent the same as by fetch, through the global
  * fetch otherwise (see the module comment).
  */
-export const dispatchFetch: HopFetch = (input, init) => {
+const dispatchFetch: HopFetch = (input, init) => {
   const method = init.method!;
   if (!dispatchable(init) || !nodesOwnFetch()) return globalFetch(input, init);
   const found = globalDispatcher();
