@@ -1,5 +1,5 @@
 import { ClientConnectionError } from "../errors/connection.ts";
-import type { ChunkReader, HeldBody } from "../runtime/dispatch_body.ts";
+import type { ChunkReader, ChunkResult, HeldBody } from "../runtime/dispatch_body.ts";
 import { ClientPayloadError } from "../errors/payload.ts";
 import { readNetworkFailure } from "../runtime/network_errors.ts";
 import { type BodyObserver, concatBytes } from "../streams.ts";
@@ -138,7 +138,7 @@ export class BodySource {
     const reader = (this.#reader ??= this.#stream!.getReader());
     const { deadline } = this.#options;
     deadline.readStarted();
-    let result: ReadableStreamReadResult<Uint8Array>;
+    let result: ChunkResult;
     try {
       result = await reader.read();
     } catch (err) {

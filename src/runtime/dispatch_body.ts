@@ -9,9 +9,15 @@
  */
 import { concatBytes } from "../streams.ts";
 
+/**
+ * One read of a body: a chunk, or the end. A web stream reader's result,
+ * spelt out so that the declarations need no DOM lib.
+ */
+export type ChunkResult = { done: false; value: Uint8Array } | { done: true; value?: Uint8Array | undefined };
+
 /** What a {@link HeldBody} is read through: a ReadableStreamDefaultReader does the same. */
 export interface ChunkReader {
-  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  read(): Promise<ChunkResult>;
   cancel(reason?: unknown): Promise<void>;
 }
 
@@ -39,7 +45,7 @@ export interface HeldBody {
  */
 const HIGH_WATER = 64 * 1024;
 
-const DONE: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
+const DONE: ChunkResult = { done: true, value: undefined };
 
 /** `chunks` as one new buffer: a copy, as Node's fetch copies what undici hands over. */
 function joined(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
@@ -104,7 +110,7 @@ export class DispatchBody implements HeldBody, ChunkReader {
   #paused = false;
   /** The whole body is wanted: undici is never paused again. */
   #collecting = false;
-  #waiting: { resolve(result: ReadableStreamReadResult<Uint8Array>): void; reject(err: unknown): void } | undefined;
+  #waiting: { resolve(result: ChunkResult): void; reject(err: unknown): void } | undefined;
   #collected: { resolve(bytes: ArrayBuffer): void; reject(err: unknown): void } | undefined;
   #stream: ReadableStream<Uint8Array> | undefined;
   readonly #resume: () => void;
@@ -168,7 +174,7 @@ export class DispatchBody implements HeldBody, ChunkReader {
   }
 
   /** The next chunks, joined: every chunk waiting, or the next to come. */
-  read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+  read(): Promise<ChunkResult> {
     this.#used = true;
     if (this.#chunks.length) {
       const value = this.#take();
@@ -178,7 +184,7 @@ export class DispatchBody implements HeldBody, ChunkReader {
     if (this.#failed) return Promise.reject(this.#failure);
     if (this.#ended || this.#cancelled) return Promise.resolve(DONE);
     // Set before resuming: undici may hand the next chunk over at once.
-    const next = new Promise<ReadableStreamReadResult<Uint8Array>>((resolve, reject) => (this.#waiting = { resolve, reject }));
+    const next = new Promise<ChunkResult>((resolve, reject) => (this.#waiting = { resolve, reject }));
     this.#wake();
     return next;
   }
