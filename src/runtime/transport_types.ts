@@ -159,7 +159,27 @@ export class PeerFingerprintMismatch extends Error {
  * no address of the family asked for): read as a DNS failure
  * (runtime/network_errors.ts reads the code).
  */
-export function unresolved(host: string, cause?: unknown): Error {
+function unresolved(host: string, cause?: unknown): Error {
   const reason = cause === undefined ? "no address of the family asked for" : cause instanceof Error ? cause.message : String(cause);
   return Object.assign(new Error(`cannot resolve ${host} (${reason})`, { cause }), { code: "ENOTFOUND" });
+}
+
+/**
+ * The addresses `socket`'s resolver gives for `host`, of its family, to be
+ * tried in order; undefined where the system resolves the name (no
+ * resolver, or a host map that does not list it). Rejects with a DNS
+ * failure when there is none.
+ */
+export async function resolvedAddresses(socket: SocketConfig | undefined, host: string, port: number): Promise<readonly ResolvedAddress[] | undefined> {
+  if (!socket?.resolve) return undefined;
+  let found: readonly ResolvedAddress[] | undefined;
+  try {
+    found = await socket.resolve(host, port);
+  } catch (err) {
+    throw unresolved(host, err);
+  }
+  if (found === undefined) return undefined;
+  const addresses = socket.family ? found.filter((entry) => entry.family === socket.family) : found;
+  if (!addresses.length) throw unresolved(host);
+  return addresses;
 }

@@ -9,7 +9,7 @@
 import type { Socket } from "node:net";
 import { pinFailure } from "./pin.ts";
 import { proxyAgent } from "./transport_proxy.ts";
-import { type SocketConfig, type TransportConfig, type TransportFetch, unresolved } from "./transport_types.ts";
+import { resolvedAddresses, type SocketConfig, type TransportConfig, type TransportFetch } from "./transport_types.ts";
 import { rawDispatcher } from "./undici.ts";
 import type { AgentOptions, ConnectOptions, Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
 
@@ -50,15 +50,13 @@ function connectorOptions({ tls, socketPath, socket }: TransportConfig): Record<
  */
 function withSocket(connect: Connector, socket: SocketConfig | undefined): Connector {
   if (!socket) return connect;
-  const { resolve, family, localAddress } = socket;
+  const { localAddress } = socket;
   const local = (options: ConnectOptions) => (localAddress === undefined ? options : { ...options, localAddress });
-  if (!resolve) return (options, callback) => connect(local(options), callback);
+  if (!socket.resolve) return (options, callback) => connect(local(options), callback);
   return (options, callback) => {
     const port = Number(options.port) || (options.protocol === "https:" ? 443 : 80);
-    resolve(options.hostname, port).then((found) => {
-      if (found === undefined) return connect(local(options), callback);
-      const addresses = family ? found.filter((entry) => entry.family === family) : found;
-      if (!addresses.length) return callback(unresolved(options.hostname), null);
+    resolvedAddresses(socket, options.hostname, port).then((addresses) => {
+      if (addresses === undefined) return connect(local(options), callback);
       const attempt = (index: number) => {
         connect(local({ ...options, hostname: addresses[index]!.address }), (err, connected) => {
           if (connected || index + 1 >= addresses.length) return callback(err, connected);
@@ -66,7 +64,7 @@ function withSocket(connect: Connector, socket: SocketConfig | undefined): Conne
         });
       };
       attempt(0);
-    }, (err: unknown) => callback(unresolved(options.hostname, err), null));
+    }, (err: Error) => callback(err, null));
   };
 }
 

@@ -19,7 +19,7 @@ import net, { type Socket } from "node:net";
 import tls from "node:tls";
 import { pinFailure } from "./pin.ts";
 import { decrypted } from "./transport.ts";
-import { type ProxyConfig, type SocketConfig, type TlsConfig, type TransportConfig, unresolved } from "./transport_types.ts";
+import { type ProxyConfig, resolvedAddresses, type SocketConfig, type TlsConfig, type TransportConfig } from "./transport_types.ts";
 import { answer, connectHead } from "./tunnel.ts";
 
 /** Resolves once `socket` is connected (`connect`) or its TLS handshake is done (`secureConnect`). */
@@ -55,14 +55,12 @@ export interface OwnConnection {
  */
 async function connectTcp(host: string, port: number, settings: SocketConfig | undefined, track: (socket: Socket) => Socket): Promise<Socket> {
   const local = settings?.localAddress === undefined ? {} : { localAddress: settings.localAddress };
-  const found = settings?.resolve && (await settings.resolve(host, port).catch((err: unknown) => Promise.reject(unresolved(host, err))));
-  if (found === undefined) {
+  const addresses = await resolvedAddresses(settings, host, port);
+  if (addresses === undefined) {
     const socket = track(net.connect({ host, port, ...local, ...(settings?.family ? { family: settings.family } : {}) }));
     await ready(socket, "connect");
     return socket;
   }
-  const addresses = settings?.family ? found.filter((entry) => entry.family === settings.family) : found;
-  if (!addresses.length) throw unresolved(host);
   for (let index = 0; ; index++) {
     const socket = track(net.connect({ host: addresses[index]!.address, port, ...local }));
     try {
