@@ -115,10 +115,10 @@ function hopInit(method: string, headers: Record<string, string>, body: Body): R
 }
 
 /** Sends the same hop through the connector and through the runtime's fetch; resolves to both requests as received. */
-async function bothWays(name: string, method: string, headers: Record<string, string>, body: Body, query = ""): Promise<{ viaConnector: string; viaFetch: string; dispatched: boolean }> {
+async function bothWays(name: string, method: string, headers: Record<string, string>, body: Body, query = "", via = connector): Promise<{ viaConnector: string; viaFetch: string; dispatched: boolean }> {
   const ours = new URL(`${base}/${name}/connector${query}`);
   const theirs = new URL(`${base}/${name}/fetch${query}`);
-  const response = await connector.fetch(ours, hopInit(method, { ...headers }, body) as RequestInit & { duplex?: "half" });
+  const response = await via.fetch(ours, hopInit(method, { ...headers }, body) as RequestInit & { duplex?: "half" });
   await response.arrayBuffer();
   await (await fetch(theirs.href, hopInit(method, { ...headers }, body))).arrayBuffer();
   const strip = (request: string | undefined, side: string) => request?.replace(`/${name}/${side}`, `/${name}`);
@@ -128,6 +128,8 @@ async function bothWays(name: string, method: string, headers: Record<string, st
     dispatched: heldBody(response) !== undefined,
   };
 }
+
+const NODE = typeof (globalThis as { process?: { versions?: { undici?: string } } }).process?.versions?.undici === "string" && !("Deno" in globalThis) && !("Bun" in globalThis);
 
 const AUTO = { accept: "*/*", "accept-encoding": "gzip, deflate, br", "user-agent": "aiofetch/0.1.0" };
 
@@ -163,6 +165,28 @@ test("the connector's hop goes on the wire byte for byte as the runtime's fetch 
     const sent = await bothWays(name, method, headers, body, "?q=1&r=%20");
     assert.equal(sent.viaConnector, sent.viaFetch, name);
     assert.equal(sent.dispatched, DISPATCH_ENABLED && dispatched, `${name}: sent ${sent.dispatched ? "without" : "with"} fetch`);
+  }
+});
+
+test("on Node, a connector with an Agent of its own sends to it without fetch, byte for byte as fetch would", { skip: !NODE && "another client than the runtime's fetch carries such a connector's hops there" }, async () => {
+  // keepaliveTimeout gives the connector an npm undici Agent (runtime/transport_node.ts).
+  const own = new TCPConnector({ keepaliveTimeout: 30_000 });
+  try {
+    const cases: Array<[string, string, Record<string, string>, Body, boolean]> = [
+      ["agent-get", "GET", AUTO, null, true],
+      ["agent-post-none", "POST", AUTO, null, true],
+      ["agent-post-text", "POST", AUTO, "héllo ✓", true],
+      ["agent-post-empty", "POST", AUTO, "", true],
+      ["agent-put-bytes", "PUT", { ...AUTO, "content-type": "application/octet-stream" }, new Uint8Array([0, 1, 255]), true],
+      ["agent-own-length", "POST", { ...AUTO, "content-length": "4" }, "four", false],
+    ];
+    for (const [name, method, headers, body, dispatched] of cases) {
+      const sent = await bothWays(name, method, headers, body, "?q=1", own);
+      assert.equal(sent.viaConnector, sent.viaFetch, name);
+      assert.equal(sent.dispatched, DISPATCH_ENABLED && dispatched, `${name}: sent ${sent.dispatched ? "without" : "with"} fetch`);
+    }
+  } finally {
+    await own.close();
   }
 });
 
@@ -275,7 +299,6 @@ test("a failure reads the same through the default connector as through a fetch 
   }
 });
 
-const NODE = typeof (globalThis as { process?: { versions?: { undici?: string } } }).process?.versions?.undici === "string" && !("Deno" in globalThis) && !("Bun" in globalThis);
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 type AnyDispatcher = { dispatch(options: Record<string, unknown>, handler: object): boolean };
 

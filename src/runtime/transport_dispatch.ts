@@ -303,18 +303,16 @@ function dispatchable(init: RequestInit & { duplex?: "half"; dispatcher?: unknow
 }
 
 /**
- * The connector's default fetch on Node 18 and 20: each hop through Node's
- * own dispatcher where it is sent the same as by fetch, through the global
- * fetch otherwise (see the module comment).
+ * Sends the hop through `dispatcher` as fetch would, or returns `undefined`
+ * where only fetch sends it so. `nodes`: the dispatcher takes the body's
+ * bytes as they are (Node's own Agent, or a transport's npm undici Agent,
+ * which writes them as it writes fetch's stream of them).
  */
-const dispatchFetch: HopFetch = (input, init) => {
+function sendDispatched(input: URL, init: RequestInit, dispatcher: Dispatcher, nodes: boolean): Promise<Response> | undefined {
   const method = init.method!;
-  if (!dispatchable(init) || !nodesOwnFetch()) return globalFetch(input, init);
-  const found = globalDispatcher();
-  const bytes = found ? bodyBytes(init.body, method) : undefined;
-  const body = bytes === undefined ? undefined : dispatchedBody(init.body, bytes, found!.dispatcher, found!.nodes);
-  if (body === undefined) return globalFetch(input, init);
-  const { dispatcher } = found!;
+  const bytes = bodyBytes(init.body, method);
+  const body = bytes === undefined ? undefined : dispatchedBody(init.body, bytes, dispatcher, nodes);
+  if (body === undefined) return undefined;
   const options = {
     path: input.pathname + input.search,
     origin: input.origin,
@@ -326,7 +324,28 @@ const dispatchFetch: HopFetch = (input, init) => {
     upgrade: undefined,
   };
   return dispatchHop(dispatcher, options, input, method, abortSource(init));
+}
+
+/**
+ * The connector's default fetch on Node 18 and 20: each hop through Node's
+ * own dispatcher where it is sent the same as by fetch, through the global
+ * fetch otherwise (see the module comment).
+ */
+const dispatchFetch: HopFetch = (input, init) => {
+  const found = dispatchable(init) && nodesOwnFetch() ? globalDispatcher() : undefined;
+  return (found && sendDispatched(input, init, found.dispatcher, found.nodes)) ?? globalFetch(input, init);
 };
+
+/**
+ * The fetch of a transport with an Agent of its own (transport_node.ts): each
+ * hop straight to `agent` where it is sent the same as by fetch, else
+ * `viaFetch` (Node's fetch given the agent as its dispatcher). Without
+ * {@link DISPATCH_ENABLED}, `viaFetch` alone.
+ */
+export function agentFetch(agent: Dispatcher, viaFetch: HopFetch): HopFetch {
+  if (!DISPATCH_ENABLED) return viaFetch;
+  return (input, init) => (dispatchable(init) && nodesOwnFetch() && sendDispatched(input, init, agent, true)) || viaFetch(input, init);
+}
 
 /** The default connector's fetch on this runtime. */
 export const defaultFetch: HopFetch = DISPATCH_ENABLED ? dispatchFetch : globalFetch;
