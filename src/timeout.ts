@@ -1,6 +1,6 @@
 import { ConnectionTimeoutError, ServerTimeoutError, SocketTimeoutError } from "./errors/timeout.ts";
 import { keysOf, refuseUnknownOptions } from "./known_options.ts";
-import { holdProcess, startTimer, stopTimer, type TimerHandle } from "./runtime/timers.ts";
+import { holdQueued, type QueuedTimer, startQueued, stopQueued } from "./timer_queue.ts";
 
 /** The fields of a {@link ClientTimeout}, all in milliseconds; 0 or `undefined` disables one. */
 export interface ClientTimeoutOptions {
@@ -96,9 +96,9 @@ export class Deadline {
   readonly #label: () => string;
   readonly #timeout: ClientTimeout;
   readonly #userSignal: AbortSignal | undefined;
-  #totalTimer: TimerHandle | undefined;
-  #connectTimer: TimerHandle | undefined;
-  #readTimer: TimerHandle | undefined;
+  #totalTimer: QueuedTimer | undefined;
+  #connectTimer: QueuedTimer | undefined;
+  #readTimer: QueuedTimer | undefined;
   #onUserAbort: (() => void) | undefined;
   /** When `total` started counting (performance.now()), if it is set. */
   readonly #startedAt: number | undefined;
@@ -155,7 +155,7 @@ export class Deadline {
 
   /** Response headers arrived: the connect phase is over. */
   connected(): void {
-    stopTimer(this.#connectTimer);
+    stopQueued(this.#connectTimer);
     this.#connectTimer = undefined;
   }
 
@@ -163,7 +163,7 @@ export class Deadline {
   restartConnect(): void {
     const ms = this.#timeout.connect;
     if (!ms || this.#aborted) return;
-    stopTimer(this.#connectTimer);
+    stopQueued(this.#connectTimer);
     this.#connectTimer = this.#start(ConnectionTimeoutError, "connect", ms);
   }
 
@@ -181,7 +181,7 @@ export class Deadline {
 
   /** The body read returned (or failed). */
   readEnded(): void {
-    stopTimer(this.#readTimer);
+    stopQueued(this.#readTimer);
     this.#readTimer = undefined;
     this.#letGo();
   }
@@ -207,9 +207,9 @@ export class Deadline {
 
   /** Clears every timer and listener; the request is over. Safe to call twice. */
   finish(): void {
-    stopTimer(this.#totalTimer);
-    stopTimer(this.#connectTimer);
-    stopTimer(this.#readTimer);
+    stopQueued(this.#totalTimer);
+    stopQueued(this.#connectTimer);
+    stopQueued(this.#readTimer);
     this.#totalTimer = this.#connectTimer = this.#readTimer = undefined;
     if (this.#onUserAbort) this.#userSignal!.removeEventListener("abort", this.#onUserAbort);
     this.#onUserAbort = undefined;
@@ -225,8 +225,8 @@ export class Deadline {
     for (const listener of this.#abortListeners.splice(0)) listener();
   }
 
-  #start(type: typeof ServerTimeoutError, field: string, ms: number): TimerHandle {
-    return startTimer(() => {
+  #start(type: typeof ServerTimeoutError, field: string, ms: number): QueuedTimer {
+    return startQueued(() => {
       if (this.#aborted) return;
       this.abort(new type(`${this.#label()}: timed out (ClientTimeout.${field} = ${ms} ms)`));
       this.finish();
@@ -242,8 +242,8 @@ export class Deadline {
   }
 
   #holdTimers(holding: boolean): void {
-    holdProcess(this.#totalTimer, holding);
-    holdProcess(this.#connectTimer, holding);
-    holdProcess(this.#readTimer, holding);
+    holdQueued(this.#totalTimer, holding);
+    holdQueued(this.#connectTimer, holding);
+    holdQueued(this.#readTimer, holding);
   }
 }

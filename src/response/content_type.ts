@@ -6,9 +6,27 @@ export interface ContentType {
   charset: string | undefined;
 }
 
-/** Parses a Content-Type header; a missing one reads as `application/octet-stream` (aiohttp's default). */
-export function parseContentType(header: string | null): ContentType {
-  if (!header) return { mimeType: "application/octet-stream", charset: undefined };
+const OCTET_STREAM: Readonly<ContentType> = Object.freeze({ mimeType: "application/octet-stream", charset: undefined });
+
+/** The last header parsed, and what it gave: a crawl's responses mostly repeat one Content-Type. */
+let lastHeader = "";
+let lastParsed: Readonly<ContentType> = OCTET_STREAM;
+
+/**
+ * Parses a Content-Type header; a missing one reads as
+ * `application/octet-stream` (aiohttp's default). The result is shared
+ * between calls with the same header, and frozen.
+ */
+export function parseContentType(header: string | null): Readonly<ContentType> {
+  if (!header) return OCTET_STREAM;
+  if (header !== lastHeader) {
+    lastParsed = Object.freeze(parseHeader(header));
+    lastHeader = header;
+  }
+  return lastParsed;
+}
+
+function parseHeader(header: string): ContentType {
   const [type = "", ...params] = header.split(";");
   let charset: string | undefined;
   for (const param of params) {

@@ -98,7 +98,7 @@ export class ClientResponse {
   #url: URL | undefined;
   #requestInfo: RequestInfo | undefined;
   readonly #source: BodySource;
-  #contentType: ContentType | undefined;
+  #contentType: Readonly<ContentType> | undefined;
   #consumer: "buffer" | "stream" | "content" | undefined;
   #bytes: Promise<Uint8Array> | undefined;
   #stream: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
@@ -324,7 +324,7 @@ export class ClientResponse {
   }
 
   /** Content-Type parsed once: the headers of a fetch response cannot change. */
-  #parsedContentType(): ContentType {
+  #parsedContentType(): Readonly<ContentType> {
     return (this.#contentType ??= parseContentType(this.headers.get("content-type")));
   }
 
