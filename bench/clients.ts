@@ -4,6 +4,7 @@
  * are imported inside `load()`, so importing this file costs nothing and the
  * cold-start scenario times one client's import alone.
  */
+import process from "node:process";
 import { pathToFileURL } from "node:url";
 
 /** The operations the scenarios time. A client without `download` skips scenario 5. */
@@ -33,6 +34,14 @@ export interface ClientSpec {
    * checkout, when the run compares with one (`--base`).
    */
   load(base: string, baseline?: string): Promise<Client | undefined>;
+}
+
+/** The runtime running the benchmark: its short name and version. */
+export function runtime(): { name: string; version: string } {
+  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
+  if (g.Deno) return { name: "deno", version: g.Deno.version.deno };
+  if (g.Bun) return { name: "bun", version: g.Bun.version };
+  return { name: "node", version: process.versions.node };
 }
 
 /** Reads a web stream to its end, counting bytes: the same loop for every client. */

@@ -21,7 +21,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { build, ensureRuntimes, root, runJob, RUNTIMES, startConnectionServers } from "./harness.mjs";
+import { build, ensureRuntimes, root, runJob, RUNTIMES, startConnectionServers, withScript } from "./harness.mjs";
 import { median } from "./report.mjs";
 
 const argv = process.argv.slice(2);
@@ -170,7 +170,7 @@ async function main() {
   const results = [];
   try {
     for (const runtime of RUNTIMES.filter(({ name }) => !only || only.includes(name))) {
-      const script = { ...runtime, args: runtime.args.map((arg) => arg.replace(/suite\.(js|ts)$/, "connection.$1")) };
+      const script = withScript(runtime, "connection");
       const compiled = runtime.name.startsWith("node");
       const job = {
         ...targets, ...PLAN, cases: caseFilter,

@@ -23,6 +23,11 @@ export const RUNTIMES = [
   { name: "bun", label: "Bun", cmd: bin("bun"), args: [source] },
 ];
 
+/** `runtime` made to start bench/NAME.ts (on Node, its build .build/bench/NAME.js) instead of bench/suite.ts. */
+export function withScript(runtime, name) {
+  return { ...runtime, args: runtime.args.map((arg) => arg.replace(/suite\.(js|ts)$/, `${name}.$1`)) };
+}
+
 /**
  * Installs what the benchmark needs on first use: the project's devDependencies
  * (TypeScript and the peers measured), and the pinned runtimes into

@@ -9,7 +9,7 @@
  * no-middleware path across a change.
  */
 import { join, resolve } from "node:path";
-import { build, ensureRuntimes, RUNTIMES, runJob } from "./harness.mjs";
+import { build, ensureRuntimes, RUNTIMES, runJob, withScript } from "./harness.mjs";
 
 const argv = process.argv.slice(2);
 const option = (name) => {
@@ -28,7 +28,7 @@ for (const runtime of RUNTIMES.filter(({ name }) => !only || only.includes(name)
     rounds: 15,
     ...(base ? { base: join(base, compiled ? join(".build", "mod.js") : "mod.ts") } : {}),
   };
-  const script = { ...runtime, args: runtime.args.map((arg) => arg.replace(/suite\.(js|ts)$/, "overhead.$1")) };
+  const script = withScript(runtime, "overhead");
   const result = await runJob(script, job);
   const cells = Object.entries(result).map(([name, { perRequestUs, overNoneUs }]) =>
     name === "none" ? `none ${perRequestUs.toFixed(1)} µs` : `${name} ${overNoneUs >= 0 ? "+" : ""}${overNoneUs.toFixed(2)} µs`);

@@ -25,7 +25,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build, ensureRuntimes, root, runJob, RUNTIMES, startConnectionServers, startServer } from "./harness.mjs";
+import { build, ensureRuntimes, root, runJob, RUNTIMES, startConnectionServers, startServer, withScript } from "./harness.mjs";
 import { median } from "./report.mjs";
 import { profileOverInspector } from "./inspect.mjs";
 
@@ -84,7 +84,7 @@ function profiled(runtime, server, client, scenario, requests, connection) {
     };
   }
   return {
-    runtime: { ...runtime, args: runtime.args.map((arg) => arg.replace(/suite\.(js|ts)$/, "connection.$1")) },
+    runtime: withScript(runtime, "connection"),
     job: { ...connection.targets, cases: [connection.name], ways: [client], ...common },
     us: (result) => {
       const [times] = Object.values(result.cases[connection.name].times[scenario]);
@@ -136,7 +136,7 @@ async function breakdown(runtime, argv) {
   ensureRuntimes();
   build();
   const server = await startServer();
-  const stepper = { ...runtime, args: runtime.args.map((arg) => arg.replace(/suite\.(ts|js)$/, "breakdown.$1")) };
+  const stepper = withScript(runtime, "breakdown");
   let result;
   try {
     result = await runJob(stepper, { ...job, base: server.base }, { quiet: true });

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { type Client, CLIENTS, type ClientSpec } from "./clients.ts";
+import { type Client, CLIENTS, type ClientSpec, runtime } from "./clients.ts";
 
 const startedAt = performance.now();
 
@@ -121,14 +121,6 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
 };
-
-/** The runtime running this file: its short name and version. */
-export function runtime(): { name: string; version: string } {
-  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
-  if (g.Deno) return { name: "deno", version: g.Deno.version.deno };
-  if (g.Bun) return { name: "bun", version: g.Bun.version };
-  return { name: "node", version: process.versions.node };
-}
 
 function log(message: string): void {
   process.stderr.write(`  [${runtime().name}] ${message}\n`);

@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
+import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer, withScript } from "./harness.mjs";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -52,7 +52,7 @@ const url = server.base.replace(/^http/, "ws");
 const sections = [];
 try {
   for (const runtime of RUNTIMES.filter(({ name }) => !only || only.includes(name))) {
-    const script = { ...runtime, args: runtime.args.map((arg) => arg.replace(/suite\.(js|ts)$/, "websocket.$1")) };
+    const script = withScript(runtime, "websocket");
     const result = await runJob(script, { url, ...PLAN });
     const { text } = render(runtime, result);
     console.log(text);
