@@ -29,7 +29,7 @@ export function median(values) {
 }
 
 /** Median, min, max of `values`, and the median of the ratios to `baseline`'s value in the same round. */
-function summarize(values, baseline) {
+export function summarize(values, baseline) {
   if (!values?.length) return undefined;
   const ratios = baseline?.length ? values.map((value, i) => value / baseline[i]).filter(Number.isFinite) : [];
   return {
@@ -41,9 +41,10 @@ function summarize(values, baseline) {
 }
 
 const fixed = (value) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
-const ratioText = (ratio) => (ratio === undefined ? "–" : `${ratio.toFixed(2)}×`);
+export const ratioText = (ratio) => (ratio === undefined ? "–" : `${ratio.toFixed(2)}×`);
 
-function cell(stats, unit, scale = 1) {
+/** A table cell: the ratio in bold, then the median and min–max of the values in `unit` (times `scale`). */
+export function cell(stats, unit, scale = 1) {
   if (!stats) return "–";
   const [median, min, max] = [stats.median, stats.min, stats.max].map((value) => fixed(value * scale));
   return `**${ratioText(stats.ratio)}** ${median} ${unit} (${min}–${max})`;
