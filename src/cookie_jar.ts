@@ -1,7 +1,8 @@
-import { Cookie, CookieJar as ToughCookieJar, type SerializedCookie } from "tough-cookie";
-import { BoundedCookieStore, type CookieLimits, cookieLimits } from "./cookie_store.ts";
+import type { Cookie, CookieJar as ToughCookieJar, SerializedCookie } from "tough-cookie";
+import { boundedCookieStore, type CookieLimits, cookieLimits } from "./cookie_store.ts";
 import { TOKEN } from "./headers.ts";
 import { keysOf, refuseUnknownOptions } from "./known_options.ts";
+import { toughCookie } from "./runtime/cookie_library.ts";
 import { readTextFile, writeFileAtomic } from "./runtime/fs.ts";
 
 /** One cookie as the jar holds it. */
@@ -166,11 +167,11 @@ function toInfo(cookie: Cookie): CookieInfo {
   };
 }
 
-/** Parses `Set-Cookie` lines into cookies by name; invalid lines are skipped. */
+/** Parses `Set-Cookie` lines into cookies by name; invalid lines are skipped. No line, no tough-cookie loaded. */
 export function parseSetCookies(lines: readonly string[]): Record<string, CookieInfo> {
   const cookies: Record<string, CookieInfo> = {};
   for (const line of lines) {
-    const cookie = Cookie.parse(line);
+    const cookie = toughCookie().Cookie.parse(line);
     if (cookie?.key) cookies[cookie.key] = toInfo(cookie);
   }
   return cookies;
@@ -180,14 +181,17 @@ export function parseSetCookies(lines: readonly string[]): Record<string, Cookie
  * A cookie jar on tough-cookie (RFC 6265, public-suffix rejection), with
  * aiohttp's surface. Cookies from hosts that are IP addresses are refused
  * unless `unsafe: true`; `localhost` is a host name, so it works by default.
+ * tough-cookie is loaded when the jar first stores a cookie, not before: a
+ * jar that only ever holds shared cookies, or none, never loads it.
  */
 export class CookieJar implements AbstractCookieJar {
-  #jar: ToughCookieJar;
+  /** Made when the first cookie is stored: until then, `undefined`. */
+  #jar: ToughCookieJar | undefined;
   readonly #shared = new Map<string, string>();
   readonly #unsafe: boolean;
   readonly #secureOrigins: ReadonlySet<string>;
   readonly #limits: CookieLimits;
-  /** False until something is stored: lets the common empty-jar case skip tough-cookie. */
+  /** False until something is stored (so `#jar` is made): lets the common empty-jar case skip tough-cookie, even unloaded. */
   #touched = false;
 
   /** An empty jar; see {@link CookieJarOptions}. */
@@ -196,11 +200,10 @@ export class CookieJar implements AbstractCookieJar {
     this.#unsafe = options.unsafe ?? false;
     this.#secureOrigins = new Set(Array.from(options.treatAsSecureOrigin ?? [], (origin) => new URL(String(origin)).origin));
     this.#limits = cookieLimits(options);
-    this.#jar = this.#newJar();
   }
 
   #newJar(): ToughCookieJar {
-    return new ToughCookieJar(new BoundedCookieStore(this.#limits), { rejectPublicSuffixes: true, allowSecureOnLocal: true });
+    return new (toughCookie().CookieJar)(boundedCookieStore(this.#limits), { rejectPublicSuffixes: true, allowSecureOnLocal: true });
   }
 
   /** The URL tough-cookie should see: https for origins treated as secure. */
@@ -217,7 +220,7 @@ export class CookieJar implements AbstractCookieJar {
     const result: Record<string, CookieInfo> = {};
     for (const [name, value] of this.#shared) result[name] = sharedInfo(name, value);
     if (!this.#touched || (!this.#unsafe && isIpHost(target))) return result;
-    for (const cookie of this.#jar.getCookiesSync(this.#cookieUrl(target))) result[cookie.key] = toInfo(cookie);
+    for (const cookie of this.#jar!.getCookiesSync(this.#cookieUrl(target))) result[cookie.key] = toInfo(cookie);
     return result;
   }
 
@@ -242,8 +245,9 @@ export class CookieJar implements AbstractCookieJar {
   updateFromSetCookie(lines: readonly string[], url: URL): void {
     if (!lines.length || (!this.#unsafe && isIpHost(url))) return;
     const target = this.#cookieUrl(url);
+    const jar = (this.#jar ??= this.#newJar());
     for (const line of lines) {
-      if (this.#jar.setCookieSync(line, target, { ignoreError: true })) this.#touched = true;
+      if (jar.setCookieSync(line, target, { ignoreError: true })) this.#touched = true;
     }
   }
 
@@ -251,7 +255,7 @@ export class CookieJar implements AbstractCookieJar {
   clear(predicate?: (cookie: CookieInfo) => boolean): void {
     if (!predicate) {
       this.#shared.clear();
-      this.#jar = this.#newJar();
+      this.#jar = undefined;
       this.#touched = false;
       return;
     }
@@ -295,7 +299,7 @@ export class CookieJar implements AbstractCookieJar {
       treatAsSecureOrigin: [...this.#secureOrigins],
       ...this.#limits,
       shared: Object.fromEntries(this.#shared),
-      cookies: this.#jar.serializeSync()?.cookies ?? [],
+      cookies: this.#serialized(),
     };
     await writeFileAtomic(path, JSON.stringify(saved, null, 2), 0o600);
   }
@@ -325,26 +329,36 @@ export class CookieJar implements AbstractCookieJar {
     return jar;
   }
 
+  /** The stored cookies as tough-cookie serializes them, oldest first; none (and nothing loaded) if none was stored. */
+  #serialized(): SerializedCookie[] {
+    return this.#touched ? this.#jar!.serializeSync()?.cookies ?? [] : [];
+  }
+
   *#allCookies(): Generator<Cookie> {
-    for (const data of this.#jar.serializeSync()?.cookies ?? []) {
-      const cookie = Cookie.fromJSON(data);
+    for (const data of this.#serialized()) {
+      const cookie = toughCookie().Cookie.fromJSON(data);
       if (cookie) yield cookie;
     }
   }
 
   #keep(keep: (cookie: Cookie) => boolean): void {
-    const kept = (this.#jar.serializeSync()?.cookies ?? []).filter((data) => {
-      const cookie = Cookie.fromJSON(data);
+    if (!this.#touched) return;
+    const kept = this.#serialized().filter((data) => {
+      const cookie = toughCookie().Cookie.fromJSON(data);
       return cookie !== undefined && keep(cookie);
     });
     this.#restore(kept);
   }
 
   #restore(cookies: SerializedCookie[]): void {
-    const serialized = this.#jar.serializeSync() ?? this.#newJar().serializeSync()!;
-    // Put back oldest first into a bounded store, which applies the limits again.
-    this.#jar = ToughCookieJar.deserializeSync({ ...serialized, cookies }, new BoundedCookieStore(this.#limits));
     this.#touched = cookies.length > 0;
+    if (!this.#touched) {
+      this.#jar = undefined;
+      return;
+    }
+    const serialized = (this.#jar ?? this.#newJar()).serializeSync()!;
+    // Put back oldest first into a bounded store, which applies the limits again.
+    this.#jar = toughCookie().CookieJar.deserializeSync({ ...serialized, cookies }, boundedCookieStore(this.#limits));
   }
 }
 

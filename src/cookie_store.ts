@@ -7,9 +7,10 @@
  * `updateCookies` with a URL, `CookieJar.load`) ends in `putCookie`, and every
  * way one is removed (expiry, `clear`) in the remove methods.
  */
-import { type Cookie, type ErrorCallback, getPublicSuffix, MemoryCookieStore } from "tough-cookie";
+import type { Cookie, ErrorCallback, MemoryCookieStore } from "tough-cookie";
+import { toughCookie } from "./runtime/cookie_library.ts";
 
-/** The limits a {@link BoundedCookieStore} applies; 0 is no limit. */
+/** The limits a {@link boundedCookieStore} keeps; 0 is no limit. */
 export interface CookieLimits {
   /** Bytes of name and value (UTF-8); a larger cookie is ignored. */
   readonly maxCookieSize: number;
@@ -52,7 +53,7 @@ function fitsIn(cookie: Cookie, max: number): boolean {
 
 /** The site a domain belongs to, as browsers count cookies: its registrable domain, else the domain itself. */
 function siteOf(domain: string): string {
-  return getPublicSuffix(domain, { allowSpecialUseDomain: true, ignoreError: true }) ?? domain;
+  return toughCookie().getPublicSuffix(domain, { allowSpecialUseDomain: true, ignoreError: true }) ?? domain;
 }
 
 /** One cookie's identity in the store. Domain, path and name cannot hold NUL (tough-cookie refuses controls). */
@@ -66,69 +67,37 @@ function isExpired(cookie: Cookie, now: number): boolean {
 }
 
 /**
- * A MemoryCookieStore that keeps {@link CookieLimits}. A new cookie past a
- * count limit evicts the oldest cookies of its site, or of the store:
- * expired ones first, then by creation. Insertion order of a Map is creation
- * order here: a replaced cookie keeps its place (tough-cookie keeps its
- * `creation`), and a restored jar is put back oldest first.
+ * The bookkeeping of {@link CookieLimits} for a store: every cookie by id,
+ * with its site, oldest first. A new cookie past a count limit evicts the
+ * oldest cookies of its site, or of the store: expired ones first, then by
+ * creation. Insertion order of a Map is creation order here: a replaced
+ * cookie keeps its place (tough-cookie keeps its `creation`), and a restored
+ * jar is put back oldest first. Apart from the store so that it needs nothing
+ * of tough-cookie until a store exists.
  */
-export class BoundedCookieStore extends MemoryCookieStore {
+class CookieLimiter {
   readonly #limits: CookieLimits;
+  /** Removes an evicted cookie from the store. */
+  readonly #remove: (domain: string, path: string, key: string) => void;
   /** Every cookie by id, oldest first, with its site. */
   readonly #all = new Map<string, { cookie: Cookie; site: string }>();
   /** The ids of each site's cookies, oldest first. */
   readonly #sites = new Map<string, Set<string>>();
 
-  /** An empty store keeping `limits`. */
-  constructor(limits: CookieLimits) {
-    super();
+  constructor(limits: CookieLimits, remove: (domain: string, path: string, key: string) => void) {
     this.#limits = limits;
+    this.#remove = remove;
   }
 
-  /** Stores `cookie` unless it is too large, then evicts what the count limits require. */
-  override putCookie(cookie: Cookie): Promise<void>;
-  override putCookie(cookie: Cookie, callback: ErrorCallback): void;
-  override putCookie(cookie: Cookie, callback?: ErrorCallback): Promise<void> | void {
-    const { domain, path, key } = cookie;
+  /** False for a cookie too large to store. */
+  accepts(cookie: Cookie): boolean {
     const { maxCookieSize } = this.#limits;
-    if (domain != null && path != null && (!maxCookieSize || fitsIn(cookie, maxCookieSize))) {
-      // MemoryCookieStore stores synchronously, so the cookie is in place before the limits are applied.
-      void super.putCookie(cookie);
-      this.#track(idOf(domain, path, key), cookie);
-    }
-    if (!callback) return Promise.resolve();
-    callback(null);
+    return cookie.domain != null && cookie.path != null && (!maxCookieSize || fitsIn(cookie, maxCookieSize));
   }
 
-  /** Removes one cookie. */
-  override removeCookie(domain: string, path: string, key: string): Promise<void>;
-  override removeCookie(domain: string, path: string, key: string, callback: ErrorCallback): void;
-  override removeCookie(domain: string, path: string, key: string, callback?: ErrorCallback): Promise<void> | void {
-    this.#forget(idOf(domain, path, key));
-    return callback ? super.removeCookie(domain, path, key, callback) : super.removeCookie(domain, path, key);
-  }
-
-  /** Removes the cookies of `domain`, or of `domain` and `path` when a path is given. */
-  override removeCookies(domain: string, path: string): Promise<void>;
-  override removeCookies(domain: string, path: string, callback: ErrorCallback): void;
-  override removeCookies(domain: string, path: string, callback?: ErrorCallback): Promise<void> | void {
-    const paths = this.idx[domain] ?? {};
-    for (const cookiePath of path ? [path] : Object.keys(paths)) {
-      for (const key of Object.keys(paths[cookiePath] ?? {})) this.#forget(idOf(domain, cookiePath, key));
-    }
-    return callback ? super.removeCookies(domain, path, callback) : super.removeCookies(domain, path);
-  }
-
-  /** Removes every cookie. */
-  override removeAllCookies(): Promise<void>;
-  override removeAllCookies(callback: ErrorCallback): void;
-  override removeAllCookies(callback?: ErrorCallback): Promise<void> | void {
-    this.#all.clear();
-    this.#sites.clear();
-    return callback ? super.removeAllCookies(callback) : super.removeAllCookies();
-  }
-
-  #track(id: string, cookie: Cookie): void {
+  /** Counts a cookie just stored (accepted, so with a domain and a path), then evicts what the count limits require. */
+  stored(cookie: Cookie): void {
+    const id = idOf(cookie.domain!, cookie.path!, cookie.key);
     const known = this.#all.get(id);
     if (known) {
       // A replacement: same place, same count.
@@ -145,6 +114,23 @@ export class BoundedCookieStore extends MemoryCookieStore {
     if (maxCookies && this.#all.size > maxCookies) this.#evict(this.#all.keys(), maxCookies);
   }
 
+  /** Forgets one cookie, removed from the store. */
+  forget(domain: string, path: string, key: string): void {
+    const id = idOf(domain, path, key);
+    const known = this.#all.get(id);
+    if (!known) return;
+    this.#all.delete(id);
+    const ids = this.#sites.get(known.site)!;
+    ids.delete(id);
+    if (!ids.size) this.#sites.delete(known.site);
+  }
+
+  /** Forgets every cookie. */
+  clear(): void {
+    this.#all.clear();
+    this.#sites.clear();
+  }
+
   /** Evicts from `ids` (oldest first) until `max` are left: expired ones first, then the oldest. */
   #evict(ids: Iterable<string>, max: number): void {
     const scope = [...ids];
@@ -153,32 +139,90 @@ export class BoundedCookieStore extends MemoryCookieStore {
     for (const id of scope) {
       if (excess <= 0) return;
       if (isExpired(this.#all.get(id)!.cookie, now)) {
-        this.#remove(id);
+        this.#evictOne(id);
         excess--;
       }
     }
     for (const id of scope) {
       if (excess <= 0) return;
       if (this.#all.has(id)) {
-        this.#remove(id);
+        this.#evictOne(id);
         excess--;
       }
     }
   }
 
-  #remove(id: string): void {
+  #evictOne(id: string): void {
     const { domain, path, key } = this.#all.get(id)!.cookie;
-    this.#forget(id);
-    // Tracked cookies have a domain and a path (putCookie checked).
-    void super.removeCookie(domain!, path!, key);
+    this.forget(domain!, path!, key);
+    this.#remove(domain!, path!, key);
   }
+}
 
-  #forget(id: string): void {
-    const known = this.#all.get(id);
-    if (!known) return;
-    this.#all.delete(id);
-    const ids = this.#sites.get(known.site)!;
-    ids.delete(id);
-    if (!ids.size) this.#sites.delete(known.site);
-  }
+/** A class of stores keeping limits, as {@link boundedCookieStore} makes them. */
+type BoundedStoreClass = new (limits: CookieLimits) => MemoryCookieStore;
+
+let boundedStoreClass: BoundedStoreClass | undefined;
+
+/**
+ * A new MemoryCookieStore that keeps `limits`, through a {@link CookieLimiter}.
+ * The class extends tough-cookie's, so it is made on the first call, once
+ * the library is loaded (src/runtime/cookie_library.ts).
+ */
+export function boundedCookieStore(limits: CookieLimits): MemoryCookieStore {
+  boundedStoreClass ??= defineBoundedStore(toughCookie().MemoryCookieStore);
+  return new boundedStoreClass(limits);
+}
+
+/** The store class on `Base`: each way of storing or removing a cookie told to the limiter. */
+function defineBoundedStore(Base: typeof MemoryCookieStore): BoundedStoreClass {
+  return class BoundedCookieStore extends Base {
+    readonly #limiter: CookieLimiter;
+
+    /** An empty store keeping `limits`. */
+    constructor(limits: CookieLimits) {
+      super();
+      this.#limiter = new CookieLimiter(limits, (domain, path, key) => void super.removeCookie(domain, path, key));
+    }
+
+    /** Stores `cookie` unless it is too large, then evicts what the count limits require. */
+    override putCookie(cookie: Cookie): Promise<void>;
+    override putCookie(cookie: Cookie, callback: ErrorCallback): void;
+    override putCookie(cookie: Cookie, callback?: ErrorCallback): Promise<void> | void {
+      if (this.#limiter.accepts(cookie)) {
+        // MemoryCookieStore stores synchronously, so the cookie is in place before the limits are applied.
+        void super.putCookie(cookie);
+        this.#limiter.stored(cookie);
+      }
+      if (!callback) return Promise.resolve();
+      callback(null);
+    }
+
+    /** Removes one cookie. */
+    override removeCookie(domain: string, path: string, key: string): Promise<void>;
+    override removeCookie(domain: string, path: string, key: string, callback: ErrorCallback): void;
+    override removeCookie(domain: string, path: string, key: string, callback?: ErrorCallback): Promise<void> | void {
+      this.#limiter.forget(domain, path, key);
+      return callback ? super.removeCookie(domain, path, key, callback) : super.removeCookie(domain, path, key);
+    }
+
+    /** Removes the cookies of `domain`, or of `domain` and `path` when a path is given. */
+    override removeCookies(domain: string, path: string): Promise<void>;
+    override removeCookies(domain: string, path: string, callback: ErrorCallback): void;
+    override removeCookies(domain: string, path: string, callback?: ErrorCallback): Promise<void> | void {
+      const paths = this.idx[domain] ?? {};
+      for (const cookiePath of path ? [path] : Object.keys(paths)) {
+        for (const key of Object.keys(paths[cookiePath] ?? {})) this.#limiter.forget(domain, cookiePath, key);
+      }
+      return callback ? super.removeCookies(domain, path, callback) : super.removeCookies(domain, path);
+    }
+
+    /** Removes every cookie. */
+    override removeAllCookies(): Promise<void>;
+    override removeAllCookies(callback: ErrorCallback): void;
+    override removeAllCookies(callback?: ErrorCallback): Promise<void> | void {
+      this.#limiter.clear();
+      return callback ? super.removeAllCookies(callback) : super.removeAllCookies();
+    }
+  };
 }
