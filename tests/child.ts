@@ -24,10 +24,10 @@ const MOD = new URL(import.meta.url.endsWith(".ts") ? "../mod.ts" : "../mod.js",
 // The script lives outside the checkout: Deno needs the project's config for its npm imports.
 const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
 
-/** The command that runs `script` on this runtime, with `gc()` exposed; on Deno with `permissions` (all by default). */
-function command(script: string, permissions = ["-A"]): [string, string[]] {
+/** The command that runs `script` on this runtime, with `gc()` exposed; on Deno with `permissions` (all by default) and `config`. */
+function command(script: string, permissions = ["-A"], config = CONFIG): [string, string[]] {
   const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  if (deno) return [deno.execPath(), ["run", ...permissions, "--no-prompt", "--no-check", `--config=${CONFIG}`, "--v8-flags=--expose-gc", script]];
+  if (deno) return [deno.execPath(), ["run", ...permissions, "--no-prompt", "--no-check", `--config=${config}`, "--v8-flags=--expose-gc", script]];
   if ("Bun" in globalThis) return [process.execPath, [script]];
   return [process.execPath, ["--expose-gc", script]];
 }
@@ -36,14 +36,15 @@ function command(script: string, permissions = ["-A"]): [string, string[]] {
  * Runs `source` (an ES module; `MOD` in it is replaced by aiofetch's module
  * URL) and resolves once the process exits, or kills it after `limitMs`.
  * The child gets this process's environment without its proxy variables,
- * and `env` on top. On Deno, `denoPermissions` replaces `-A` (`["--allow-net"]`, say).
+ * and `env` on top. On Deno, `denoPermissions` replaces `-A` (`["--allow-net"]`, say),
+ * and `denoConfig` this checkout's deno.json (for a script importing another copy of aiofetch).
  */
-export async function runChild(source: string, limitMs = 60_000, env: Record<string, string> = {}, denoPermissions?: string[]): Promise<ChildResult> {
+export async function runChild(source: string, limitMs = 60_000, env: Record<string, string> = {}, denoPermissions?: string[], denoConfig?: string): Promise<ChildResult> {
   const dir = await mkdtemp(join(tmpdir(), "aiofetch-child-"));
   const script = join(dir, "script.mjs");
   await writeFile(script, source.replaceAll("MOD", JSON.stringify(MOD)));
   try {
-    const [cmd, args] = command(script, denoPermissions);
+    const [cmd, args] = command(script, denoPermissions, denoConfig);
     // Plain output: Deno colours console.log whenever FORCE_COLOR is set, even to 0.
     const { FORCE_COLOR: _, ...inherited } = process.env;
     for (const name of Object.keys(inherited)) if (/_proxy$/i.test(name)) delete inherited[name];

@@ -7,20 +7,20 @@
  * Where `require` cannot resolve it from here, it is imported when this
  * module is evaluated instead, as a static import would.
  *
- * Which way each runtime goes (tests/cookie_imports.test.ts checks both):
- * - Node 18+ and Bun, from npm (or JSR's npm compatibility layer): on first use.
- * - Deno with a node_modules directory: on first use. Deno's `require`
- *   resolves on disk whatever `nodeModulesDir` says, so this checkout, whose
- *   deno.json has `nodeModulesDir: "none"` and an `npm:` import map, takes
- *   this way too once `npm install` has made node_modules. So does
- *   `npm:aiofetch`, whose dependencies Deno's npm resolver gives `require`.
- * - Deno from JSR (an https: module, which `createRequire` refuses) or
- *   without node_modules (the import map's `npm:` specifier, which `require`
- *   cannot load): at import.
+ * Which way each runtime goes (tests/cookie_imports.test.ts checks both ways):
+ * - Node 18+ and Bun, from an npm install: on first use, from node_modules.
+ * - Deno, from local files: on first use. With this checkout's deno.json
+ *   (`nodeModulesDir: "none"`, an `npm:` import map), Deno's `require`
+ *   resolves tough-cookie to the package its npm resolver holds for the
+ *   import map's specifier (the `import()` below puts it in the module
+ *   graph, unevaluated); with node_modules ("auto" or "manual"), from there.
+ * - Deno from JSR or any other remote URL (`createRequire` takes only file
+ *   paths and URLs), and wherever `require` cannot resolve tough-cookie's
+ *   CommonJS build from here (an install of its ES module alone, a bundle
+ *   deployed without node_modules): at import.
  *
- * The check costs one resolution at import, about 0.5 ms on Node 18 and Bun
- * and 2–3 ms on Node 20 and Deno, where the first resolution initializes the
- * CommonJS loader, against the 10–30 ms of loading the library.
+ * The check is one resolution when this module is evaluated, which the
+ * first `require` would make anyway.
  *
  * Only the one build loaded here is ever used: tough-cookie checks
  * `instanceof Cookie`, and the classes of its ES module and CommonJS builds
