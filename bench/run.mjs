@@ -5,10 +5,11 @@
  * runs bench/suite.ts on each runtime, prints one table per runtime and writes
  * bench/RESULTS.md. See bench/README.md.
  *
- * Usage: node bench/run.mjs [--quick] [--only node,node18,deno,bun] [--clients fetch,aiofetch,…] [--base DIR]
+ * Usage: node bench/run.mjs [--quick] [--cold] [--only node,node18,deno,bun] [--clients fetch,aiofetch,…] [--base DIR]
  *   --quick     a check in under 3 minutes: fewer requests, smaller downloads;
  *               written to bench/.tmp/RESULTS-quick.md instead of bench/RESULTS.md
  *               (as is a run limited by --only or --clients, to RESULTS-partial.md)
+ *   --cold      scenario 6 (cold start) alone, a minute for the four runtimes (a partial run)
  *   --base DIR  another checkout of aiofetch (built with `npm run build:test`) measured in the
  *               same rounds as "aiofetch (base)", with the default cookie jar: a change's effect
  *               (a partial run, written to RESULTS-partial.md)
@@ -38,7 +39,7 @@ function parseArgs(argv) {
     return index >= 0 ? argv[index + 1]?.split(",") : undefined;
   };
   const base = option("--base")?.join(",");
-  return { quick: argv.includes("--quick"), rerender: argv.includes("--rerender"), only: option("--only"), clients: option("--clients"), base: base && resolve(base) };
+  return { quick: argv.includes("--quick"), cold: argv.includes("--cold"), rerender: argv.includes("--rerender"), only: option("--only"), clients: option("--clients"), base: base && resolve(base) };
 }
 
 /** `order` rotated by `round`, reversed every other round: each client takes each place in turn. */
@@ -88,15 +89,18 @@ async function coldStarts(runtime, base, plan, names, skipped, baseline) {
   return runs;
 }
 
-async function benchRuntime(runtime, base, plan, clientFilter, baseline) {
+async function benchRuntime(runtime, base, plan, clientFilter, baseline, coldOnly) {
   console.log(`[bench] ${runtime.label}`);
   const list = await runJob(runtime, { mode: "list", base, baseline, clients: clientFilter });
   const skipped = { ...list.skipped };
   const clients = list.clients;
-  const requests = await runJob(runtime, { mode: "requests", base, baseline, ...plan, clients: clientFilter });
-  Object.assign(skipped, requests.skipped);
-  const streaming = clients.filter((client) => client.download).map((client) => client.name);
-  const download = await downloads(runtime, base, plan, streaming, skipped, baseline);
+  let requests, download;
+  if (!coldOnly) {
+    requests = await runJob(runtime, { mode: "requests", base, baseline, ...plan, clients: clientFilter });
+    Object.assign(skipped, requests.skipped);
+    const streaming = clients.filter((client) => client.download).map((client) => client.name);
+    download = await downloads(runtime, base, plan, streaming, skipped, baseline);
+  }
   const regular = clients.filter((client) => !client.streamOnly).map((client) => client.name);
   const cold = await coldStarts(runtime, base, plan, regular, skipped, baseline);
   const label = `${runtime.label.split(" ")[0]} ${list.runtime.version}${runtime.name === "node" ? " (machine)" : ""}`;
@@ -129,7 +133,7 @@ function document(results, plan, mode, seconds) {
   return [
     "# Benchmark results",
     "",
-    `\`npm run bench${{ full: "", quick: " -- --quick", partial: " -- --only/--clients/--base …" }[mode]}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${(seconds / 60).toFixed(1)} minutes.`,
+    `\`npm run bench${{ full: "", quick: " -- --quick", partial: " -- --only/--clients/--base/--cold …" }[mode]}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${(seconds / 60).toFixed(1)} minutes.`,
     "",
     `- Machine: ${machine()}; shared with other work, so only ratios within a round are compared.`,
     `- Runtimes: ${versions}.`,
@@ -158,7 +162,7 @@ function write(mode, plan, results, seconds) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const mode = args.quick ? "quick" : args.only || args.clients || args.base ? "partial" : "full";
+  const mode = args.quick ? "quick" : args.only || args.clients || args.base || args.cold ? "partial" : "full";
   const raw = join(root, "bench", ".tmp", `results-${mode}.json`);
   if (args.rerender) {
     const saved = JSON.parse(readFileSync(raw, "utf8"));
@@ -176,7 +180,7 @@ async function main() {
       try {
         // Node runs the other checkout's compiled build, Deno and Bun its sources.
         const baseline = args.base && join(args.base, runtime.name.startsWith("node") ? join(".build", "mod.js") : "mod.ts");
-        results.push(await benchRuntime(runtime, server.base, plan, args.clients, baseline));
+        results.push(await benchRuntime(runtime, server.base, plan, args.clients, baseline, args.cold));
       } catch (err) {
         console.error(`[bench] ${runtime.label} failed: ${err.message}`);
       }
