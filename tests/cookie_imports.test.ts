@@ -11,9 +11,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runChild } from "./child.ts";
 import { startServer } from "./server/mod.ts";
@@ -22,8 +21,13 @@ const DENO = "Deno" in globalThis;
 // What the copy is made of: Node runs the compiled tests from .build/tests/ (so .build/mod.js), the others the sources.
 const AIOFETCH = fileURLToPath(new URL("../", import.meta.url));
 const ENTRY = import.meta.url.endsWith(".ts") ? "mod.ts" : "mod.js";
-const CHECKOUT_CONFIG = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "../deno.json" : "../../deno.json", import.meta.url));
-const REAL_CJS = createRequire(import.meta.url).resolve("tough-cookie");
+const CHECKOUT = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "../" : "../../", import.meta.url));
+const CHECKOUT_CONFIG = join(CHECKOUT, "deno.json");
+// The real builds, from the checkout's node_modules: not through require, which on Deno may answer its npm cache,
+// whose files import their dependencies through Deno's npm resolver only.
+const REAL = join(CHECKOUT, "node_modules", "tough-cookie");
+const { main, module: esm } = JSON.parse(readFileSync(join(REAL, "package.json"), "utf8")) as { main: string; module: string };
+const [REAL_CJS, REAL_ESM] = [join(REAL, main), join(REAL, esm)];
 
 /** An ES module that records its evaluation, then re-exports `real`. */
 const standIn = (real: string) => `(globalThis.toughCookieImports ??= []).push("import");\nexport * from ${JSON.stringify(real)};\n`;
@@ -49,7 +53,7 @@ function standInPackage(dir: string, builds: "both" | "esm only"): string | unde
   mkdirSync(pkg, { recursive: true });
   const exports = builds === "both" ? { import: "./index.mjs", require: "./index.cjs" } : { import: "./index.mjs" };
   writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "tough-cookie", version: "6.1.0", exports }));
-  writeFileSync(join(pkg, "index.mjs"), standIn(pathToFileURL(join(dirname(REAL_CJS), "index.js")).href));
+  writeFileSync(join(pkg, "index.mjs"), standIn(pathToFileURL(REAL_ESM).href));
   writeFileSync(join(pkg, "index.cjs"), `module.exports = require(${JSON.stringify(REAL_CJS)});\n`);
   return DENO ? denoConfig(dir, { nodeModulesDir: "manual" }) : undefined;
 }
