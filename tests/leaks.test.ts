@@ -20,41 +20,10 @@ import {
 } from "../mod.ts";
 import { closedPort, startServer } from "./server/mod.ts";
 import { startWsServer } from "./server/ws.ts";
+import { trackingTimers } from "./timers.ts";
 
 const server = await startServer();
 after(() => server.close());
-
-const realSetTimeout = globalThis.setTimeout;
-const realClearTimeout = globalThis.clearTimeout;
-const libraryTimers = new Set<unknown>();
-
-/** Runs `body` with setTimeout/clearTimeout wrapped so the library's timers are counted. */
-async function trackingTimers(body: () => Promise<void>): Promise<number> {
-  libraryTimers.clear();
-  const wrappedSet = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const fromLibrary = /[/\\]src[/\\]/.test(new Error().stack ?? "");
-    let handle: unknown;
-    handle = realSetTimeout(() => {
-      libraryTimers.delete(handle);
-      fn(...args);
-    }, ms);
-    if (fromLibrary) libraryTimers.add(handle);
-    return handle;
-  }) as unknown as typeof setTimeout;
-  const wrappedClear = ((handle: unknown) => {
-    libraryTimers.delete(handle);
-    realClearTimeout(handle as Parameters<typeof clearTimeout>[0]);
-  }) as typeof clearTimeout;
-  globalThis.setTimeout = wrappedSet;
-  globalThis.clearTimeout = wrappedClear;
-  try {
-    await body();
-  } finally {
-    globalThis.setTimeout = realSetTimeout;
-    globalThis.clearTimeout = realClearTimeout;
-  }
-  return libraryTimers.size;
-}
 
 /** An AbortSignal that counts its listeners. */
 function countedSignal(): { signal: AbortSignal; listeners: () => number } {

@@ -2,44 +2,20 @@
  * The timers requests share per duration (src/timer_queue.ts): each fires
  * once, in start order, never after it was stopped, also when it is started
  * from another's callback or waits behind many stopped ones; and no runtime
- * timer is left once none of them runs.
+ * timer is left once none of them runs (counted as tests/leaks.test.ts counts them).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startQueued, stopQueued } from "../src/timer_queue.ts";
+import { trackingTimers } from "./timers.ts";
 
 const realSetTimeout = globalThis.setTimeout;
-const realClearTimeout = globalThis.clearTimeout;
-
-/** Runs `body` counting the runtime timers it leaves armed. */
-async function armedAfter(body: () => Promise<void>): Promise<number> {
-  const armed = new Set<unknown>();
-  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
-    const handle: unknown = realSetTimeout(() => {
-      armed.delete(handle);
-      fn();
-    }, ms);
-    armed.add(handle);
-    return handle;
-  }) as unknown as typeof setTimeout;
-  globalThis.clearTimeout = ((handle: unknown) => {
-    armed.delete(handle);
-    realClearTimeout(handle as Parameters<typeof clearTimeout>[0]);
-  }) as typeof clearTimeout;
-  try {
-    await body();
-  } finally {
-    globalThis.setTimeout = realSetTimeout;
-    globalThis.clearTimeout = realClearTimeout;
-  }
-  return armed.size;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));
 
 test("timers of one duration fire once each, in start order, and a stopped one never", async () => {
   const fired: string[] = [];
-  const left = await armedAfter(async () => {
+  const left = await trackingTimers(async () => {
     const a = startQueued(() => fired.push("a"), 40, false);
     await sleep(5);
     const b = startQueued(() => fired.push("b"), 40, false);
@@ -57,7 +33,7 @@ test("timers of one duration fire once each, in start order, and a stopped one n
 
 test("a timer started from another's callback, of the same duration, fires too", async () => {
   const fired: string[] = [];
-  const left = await armedAfter(async () => {
+  const left = await trackingTimers(async () => {
     startQueued(() => {
       fired.push("first");
       startQueued(() => fired.push("second"), 20, false);
@@ -70,7 +46,7 @@ test("a timer started from another's callback, of the same duration, fires too",
 
 test("many timers stopped behind a running one leave the later ones firing, and nothing armed when all are over", async () => {
   const fired: number[] = [];
-  const left = await armedAfter(async () => {
+  const left = await trackingTimers(async () => {
     const head = startQueued(() => fired.push(-1), 60, false);
     for (let i = 0; i < 500; i++) stopQueued(startQueued(() => fired.push(i), 60, false));
     const last = startQueued(() => fired.push(500), 60, false);
@@ -84,7 +60,7 @@ test("many timers stopped behind a running one leave the later ones firing, and 
 
 test("the queue of a duration is cleared when its last timer stops: nothing armed, nothing fired", async () => {
   const fired: string[] = [];
-  const left = await armedAfter(async () => {
+  const left = await trackingTimers(async () => {
     const timers = [startQueued(() => fired.push("a"), 30_000, true), startQueued(() => fired.push("b"), 30_000, false)];
     for (const timer of timers) stopQueued(timer);
   });
