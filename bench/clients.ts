@@ -96,8 +96,33 @@ const rawFetch: Client = {
   close: noClose,
 };
 
+/**
+ * Raw fetch given what aiofetch asks every fetch for on Deno and Bun: its
+ * three headers (Accept, Accept-Encoding, User-Agent), `redirect: "manual"`
+ * (so that each hop's cookies are stored and `history` kept), an abort
+ * signal of its own per request (timeouts, the user's signal) and, on Bun,
+ * `decompress: false` (aiofetch decodes bodies itself). The floor aiofetch
+ * can reach with those options, beside the floor without them.
+ */
+async function fetchWithOptions(): Promise<Client> {
+  const { AUTO_HEADERS } = await import("../src/headers.ts");
+  const { RAW_BODY_INIT } = await import("../src/runtime/fetch_codings.ts");
+  const auto = Object.fromEntries(AUTO_HEADERS);
+  const send = (url: string | URL, init: RequestInit = {}) =>
+    fetch(url, { ...RAW_BODY_INIT, ...init, headers: { ...auto, ...init.headers as Record<string, string> }, redirect: "manual", signal: new AbortController().signal });
+  return {
+    getText: async (url) => (await send(url)).text(),
+    postJson: async (url, value) => (await send(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(value) })).json(),
+    getQuery: async (url, params, headers) => (await send(withParams(url, params), { headers })).text(),
+    download: async (url) => drain((await send(url)).body!),
+    close: noClose,
+  };
+}
+
 export const CLIENTS: readonly ClientSpec[] = [
   { name: "fetch", load: () => Promise.resolve(rawFetch) },
+  // On Node, aiofetch sends through undici's dispatcher, not fetch: no options of fetch's to compare with there.
+  { name: "fetch (aiofetch's options)", runtimes: ["deno", "bun"], load: fetchWithOptions },
   { name: "aiofetch", load: () => aiofetch(false) },
   { name: "aiofetch (DummyCookieJar)", load: () => aiofetch(true) },
   // Another checkout's aiofetch (bench/run.mjs --base), with the default jar: a change measured in the same rounds.

@@ -1,13 +1,14 @@
 /**
  * The timers requests share per duration (src/timer_queue.ts): each fires
  * once, in start order, never after it was stopped, also when it is started
- * from another's callback or waits behind many stopped ones; and no runtime
- * timer is left once none of them runs (counted as tests/leaks.test.ts counts them).
+ * from another's callback or waits behind many stopped ones; none runs once
+ * all are over (counted as tests/leaks.test.ts counts them); and the runtime
+ * timer left idle holds nothing open, calls nothing and is taken over.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startQueued, stopQueued } from "../src/timer_queue.ts";
-import { trackingTimers } from "./timers.ts";
+import { trackingTimers, watchTimers } from "./timers.ts";
 
 const realSetTimeout = globalThis.setTimeout;
 
@@ -58,7 +59,7 @@ test("many timers stopped behind a running one leave the later ones firing, and 
   assert.equal(left, 0);
 });
 
-test("the queue of a duration is cleared when its last timer stops: nothing armed, nothing fired", async () => {
+test("a duration's last timer stopped: nothing running, nothing holding the process, nothing fired", async () => {
   const fired: string[] = [];
   const left = await trackingTimers(async () => {
     const timers = [startQueued(() => fired.push("a"), 30_000, true), startQueued(() => fired.push("b"), 30_000, false)];
@@ -66,4 +67,27 @@ test("the queue of a duration is cleared when its last timer stops: nothing arme
   });
   assert.equal(left, 0);
   assert.deepEqual(fired, []);
+});
+
+test("the runtime timer left idle is taken over by the next timer, and calls nothing when it comes due", async () => {
+  const fired: string[] = [];
+  let takeover: Awaited<ReturnType<typeof watchTimers>> | undefined;
+  const watch = await watchTimers(async () => {
+    stopQueued(startQueued(() => fired.push("a"), 45, true));
+    takeover = await watchTimers(() => Promise.resolve(stopQueued(startQueued(() => fired.push("b"), 45, true))));
+    await sleep(120);
+    // It came due with nothing running and is gone; c arms a new one, which fires.
+    startQueued(() => fired.push("c"), 45, false);
+    await sleep(120);
+  });
+  assert.equal(takeover!.started, 0, "b, of the same duration, made no runtime timer of its own");
+  assert.deepEqual(fired, ["c"]);
+  assert.deepEqual(watch.queueTimers, [], "both came due and were cleared");
+  assert.equal(watch.left, 0);
+});
+
+test("while idle, the runtime timer does not hold the process open", async () => {
+  const watch = await watchTimers(() => Promise.resolve(stopQueued(startQueued(() => {}, 30_001, true))));
+  assert.deepEqual(watch.queueTimers, [{ held: false }]);
+  assert.equal(watch.left, 0);
 });
