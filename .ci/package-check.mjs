@@ -5,6 +5,9 @@
  * dependencies from the npm registry), then
  * - imported from plain .mjs on Node 18, this Node and Bun, each making real
  *   requests (a cookie set and sent back) to a server started here;
+ * - on those three, importing it and making a session loading nothing more:
+ *   no dependency and (on Node) no builtin, which load on first use (in
+ *   dist/mod.js, one bundle, a builtin's static import would load with it);
  * - `require("aiofetch")` failing with the ESM-only message on Node 18 and this Node;
  * - its declarations type-checked with moduleResolution node16 and bundler,
  *   without the DOM lib (lib es2022 and @types/node only), and with the DOM
@@ -63,6 +66,19 @@ try {
 }
 `;
 
+// Importing aiofetch and making a session: no file of a dependency (on Bun, require.cache lists ES modules too), and
+// no builtin module a bare process has not loaded (Node's process.moduleLoadList; Bun has none).
+const LAZY = `import { createRequire } from "node:module";
+const before = new Set(process.moduleLoadList ?? []);
+const { ClientSession } = await import("aiofetch");
+const session = new ClientSession();
+const builtins = (process.moduleLoadList ?? []).filter((name) => !before.has(name) && /^NativeModule (?!internal\\/)/.test(name));
+const packages = Object.keys(createRequire(import.meta.url).cache).filter((file) => /node_modules[\\\\/](?!aiofetch[\\\\/])/.test(file));
+await session.close();
+if (builtins.length || packages.length) throw new Error("loaded with aiofetch: " + [...builtins, ...packages].join(", "));
+console.log("nothing loaded with aiofetch");
+`;
+
 const REQUIRE = `try {
   require("aiofetch");
   console.log("require() did not throw");
@@ -115,6 +131,7 @@ try {
   mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "npm-app", private: true, type: "module" }));
   writeFileSync(join(app, "use.mjs"), USE);
+  writeFileSync(join(app, "lazy.mjs"), LAZY);
   writeFileSync(join(app, "require.cjs"), REQUIRE);
   writeFileSync(join(app, "types.ts"), TYPES);
   writeFileSync(join(app, "tsconfig.node16.json"), tsconfig("node16", "node16", NO_DOM));
@@ -126,6 +143,9 @@ try {
   await run("Node 18 imports it", node18, ["use.mjs", url], app);
   await run(`Node ${process.version} imports it`, process.execPath, ["use.mjs", url], app);
   await run("Bun imports it", bun, ["use.mjs", url], app);
+  await run("Node 18 loads nothing else on import", node18, ["lazy.mjs"], app);
+  await run(`Node ${process.version} loads nothing else on import`, process.execPath, ["lazy.mjs"], app);
+  await run("Bun loads no dependency on import", bun, ["lazy.mjs"], app);
   await run("Node 18 require() says ESM-only", node18, ["require.cjs"], app);
   await run(`Node ${process.version} require() says ESM-only`, process.execPath, ["require.cjs"], app);
   await run("types without DOM, moduleResolution node16", tsc, ["-p", "tsconfig.node16.json"], app);

@@ -30,10 +30,17 @@ export interface ClientSpec {
   runtimes?: readonly string[];
   /**
    * Loads the client; `undefined` where this version lacks what it measures.
-   * `base` is the server's URL; `baseline` the module of another aiofetch
-   * checkout, when the run compares with one (`--base`).
+   * `base` is the server's URL; `modules`, which aiofetch modules to import.
    */
-  load(base: string, baseline?: string): Promise<Client | undefined>;
+  load(base: string, modules?: AiofetchModules): Promise<Client | undefined>;
+}
+
+/** The modules the aiofetch clients import (absolute paths), where not this checkout's mod.ts as the runtime runs it. */
+export interface AiofetchModules {
+  /** This checkout's aiofetch as a user imports it (the cold start): on Node, the npm build, dist/mod.js. */
+  own?: string;
+  /** Another checkout's aiofetch, when the run compares with one (`--base`). */
+  baseline?: string;
 }
 
 /** The runtime running the benchmark: its short name and version. */
@@ -73,7 +80,7 @@ const noClose = () => Promise.resolve();
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 
 async function aiofetch(dummyJar: boolean, module?: string): Promise<Client> {
-  const { ClientSession, DummyCookieJar } = (module ? await import(module) : await import("../mod.ts")) as typeof import("../mod.ts");
+  const { ClientSession, DummyCookieJar } = (module ? await import(pathToFileURL(module).href) : await import("../mod.ts")) as typeof import("../mod.ts");
   const session = new ClientSession(dummyJar ? { cookieJar: new DummyCookieJar() } : {});
   return {
     getText: async (url) => (await session.get(url)).text(),
@@ -123,10 +130,10 @@ export const CLIENTS: readonly ClientSpec[] = [
   { name: "fetch", load: () => Promise.resolve(rawFetch) },
   // On Node, aiofetch sends through undici's dispatcher, not fetch: no options of fetch's to compare with there.
   { name: "fetch (aiofetch's options)", runtimes: ["deno", "bun"], load: fetchWithOptions },
-  { name: "aiofetch", load: () => aiofetch(false) },
-  { name: "aiofetch (DummyCookieJar)", load: () => aiofetch(true) },
+  { name: "aiofetch", load: (_base, modules) => aiofetch(false, modules?.own) },
+  { name: "aiofetch (DummyCookieJar)", load: (_base, modules) => aiofetch(true, modules?.own) },
   // Another checkout's aiofetch (bench/run.mjs --base), with the default jar: a change measured in the same rounds.
-  { name: "aiofetch (base)", load: (_base, baseline) => (baseline ? aiofetch(false, pathToFileURL(baseline).href) : Promise.resolve(undefined)) },
+  { name: "aiofetch (base)", load: (_base, modules) => (modules?.baseline ? aiofetch(false, modules.baseline) : Promise.resolve(undefined)) },
   {
     // Scenario 5 only: the body read through aiofetch's StreamReader.
     name: "aiofetch .content",

@@ -1,7 +1,7 @@
 /**
  * What bench/run.mjs and bench/profile.mjs share: the pinned runtimes (the
- * ones the tests use), the TypeScript build, the server process, and running
- * one job of bench/suite.ts on one runtime.
+ * ones the tests use), the TypeScript build and the npm build, the server
+ * process, and running one job of bench/suite.ts on one runtime.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -30,7 +30,7 @@ export function withScript(runtime, name) {
 
 /**
  * Installs what the benchmark needs on first use: the project's devDependencies
- * (TypeScript and the peers measured), and the pinned runtimes into
+ * (TypeScript, esbuild and the peers measured), and the pinned runtimes into
  * tests/runtimes as `npm test` does (`npm install` from the committed lockfile).
  */
 export function ensureRuntimes() {
@@ -39,7 +39,7 @@ export function ensureRuntimes() {
     const result = spawnSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, stdio: "inherit" });
     if (result.status !== 0) throw new Error(`could not install ${what}`);
   };
-  const peers = ["typescript", "ky", "ofetch", "axios", "undici"];
+  const peers = ["typescript", "esbuild", "ky", "ofetch", "axios", "undici"];
   if (!peers.every((name) => existsSync(join(root, "node_modules", name, "package.json")))) {
     npm(root, ["ci"], "the devDependencies");
   }
@@ -53,6 +53,12 @@ export function build() {
   const result = spawnSync(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
   if (result.status !== 0 && !existsSync(join(root, compiled))) throw new Error("the TypeScript build failed");
   if (result.status !== 0) console.warn("[bench] tsc reported type errors; running the JavaScript it emitted");
+}
+
+/** Builds the npm package's dist/mod.js (`npm run build`), which Node's cold start imports, as an npm user does. */
+export function buildPackage() {
+  const result = spawnSync(process.execPath, [join(root, "build.mjs")], { cwd: root, stdio: "inherit" });
+  if (result.status !== 0) throw new Error("the npm build failed (build.mjs)");
 }
 
 /**

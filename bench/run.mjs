@@ -10,15 +10,15 @@
  *               written to bench/.tmp/RESULTS-quick.md instead of bench/RESULTS.md
  *               (as is a run limited by --only or --clients, to RESULTS-partial.md)
  *   --cold      scenario 6 (cold start) alone, a minute for the four runtimes (a partial run)
- *   --base DIR  another checkout of aiofetch (built with `npm run build:test`) measured in the
- *               same rounds as "aiofetch (base)", with the default cookie jar: a change's effect
- *               (a partial run, written to RESULTS-partial.md)
+ *   --base DIR  another checkout of aiofetch (built with `npm run build:test`, and `npm run build`
+ *               for Node's cold start) measured in the same rounds as "aiofetch (base)", with the
+ *               default cookie jar: a change's effect (a partial run, written to RESULTS-partial.md)
  *   --rerender  no measuring: the tables again from the last run's bench/.tmp/results-*.json
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
-import { build, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
+import { build, buildPackage, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
 import { analyse, sizeText, summary, table, targets } from "./report.mjs";
 
 const MiB = 2 ** 20;
@@ -70,14 +70,27 @@ async function downloads(runtime, base, plan, names, skipped, baseline) {
   return { sizes: plan.downloadSizes, rounds };
 }
 
+/**
+ * The aiofetch module `checkout` (this one or --base's) gives `runtime`: on
+ * Node, its tsc build in .build/, but for the cold start (`cold`) its npm
+ * build, dist/mod.js, which is what an npm user imports; on Deno and Bun,
+ * the sources, as a JSR or Bun user of them runs them.
+ */
+function aiofetchModule(checkout, runtime, cold) {
+  if (!runtime.name.startsWith("node")) return join(checkout, "mod.ts");
+  return cold ? join(checkout, "dist", "mod.js") : join(checkout, ".build", "mod.js");
+}
+
 /** Scenario 6: a fresh process per client and round, after one round to warm caches. */
-async function coldStarts(runtime, base, plan, names, skipped, baseline) {
+async function coldStarts(runtime, base, plan, names, skipped, baseDir) {
   const runs = Object.fromEntries(names.map((name) => [name, []]));
+  const baseline = baseDir && aiofetchModule(baseDir, runtime, true);
+  const aiofetch = aiofetchModule(root, runtime, true);
   for (let round = -1; round < plan.rounds; round++) {
     for (const client of roundOrder(names, Math.max(round, 0))) {
       if (!runs[client]) continue;
       try {
-        const result = await runJob(runtime, { mode: "cold", base, baseline, client }, { quiet: true });
+        const result = await runJob(runtime, { mode: "cold", base, baseline, aiofetch, client }, { quiet: true });
         if (round >= 0) runs[client].push(result);
       } catch (err) {
         skipped[`${client} / cold start`] = err.message.split("\n")[0];
@@ -89,8 +102,9 @@ async function coldStarts(runtime, base, plan, names, skipped, baseline) {
   return runs;
 }
 
-async function benchRuntime(runtime, base, plan, clientFilter, baseline, coldOnly) {
+async function benchRuntime(runtime, base, plan, clientFilter, baseDir, coldOnly) {
   console.log(`[bench] ${runtime.label}`);
+  const baseline = baseDir && aiofetchModule(baseDir, runtime, false);
   const list = await runJob(runtime, { mode: "list", base, baseline, clients: clientFilter });
   const skipped = { ...list.skipped };
   const clients = list.clients;
@@ -102,7 +116,7 @@ async function benchRuntime(runtime, base, plan, clientFilter, baseline, coldOnl
     download = await downloads(runtime, base, plan, streaming, skipped, baseline);
   }
   const regular = clients.filter((client) => !client.streamOnly).map((client) => client.name);
-  const cold = await coldStarts(runtime, base, plan, regular, skipped, baseline);
+  const cold = await coldStarts(runtime, base, plan, regular, skipped, baseDir);
   const label = `${runtime.label.split(" ")[0]} ${list.runtime.version}${runtime.name === "node" ? " (machine)" : ""}`;
   return { runtime: { name: runtime.name, label, version: list.runtime.version }, clients, skipped, requests, download, cold };
 }
@@ -170,17 +184,20 @@ async function main() {
   }
   const plan = PLANS[mode === "quick" ? "quick" : "full"];
   const started = Date.now();
+  const runtimes = RUNTIMES.filter((r) => !args.only || args.only.includes(r.name));
+  const onNode = runtimes.some((runtime) => runtime.name.startsWith("node"));
+  if (onNode && args.base && !existsSync(join(args.base, "dist", "mod.js"))) {
+    throw new Error(`${args.base} has no npm build for Node's cold start: run \`npm run build\` there`);
+  }
   ensureRuntimes();
   build();
+  if (onNode) buildPackage();
   const server = await startServer();
   const results = [];
-  const runtimes = RUNTIMES.filter((r) => !args.only || args.only.includes(r.name));
   try {
     for (const runtime of runtimes) {
       try {
-        // Node runs the other checkout's compiled build, Deno and Bun its sources.
-        const baseline = args.base && join(args.base, runtime.name.startsWith("node") ? join(".build", "mod.js") : "mod.ts");
-        results.push(await benchRuntime(runtime, server.base, plan, args.clients, baseline, args.cold));
+        results.push(await benchRuntime(runtime, server.base, plan, args.clients, args.base, args.cold));
       } catch (err) {
         console.error(`[bench] ${runtime.label} failed: ${err.message}`);
       }

@@ -41,6 +41,8 @@ interface ColdJob {
   mode: "cold";
   base: string;
   baseline?: string;
+  /** This checkout's aiofetch as a user gets it: on Node, the npm build (dist/mod.js); on Deno and Bun, mod.ts. */
+  aiofetch?: string;
   client: string;
 }
 
@@ -141,7 +143,7 @@ async function loadClients(job: { base: string; baseline?: string; clients?: str
     if (client.runtimes && !client.runtimes.includes(runtime().name)) continue;
     if (client.streamOnly && !streamOnly) continue;
     try {
-      const instance = await client.load(job.base, job.baseline);
+      const instance = await client.load(job.base, { baseline: job.baseline });
       if (instance) loaded.set(client.name, instance);
     } catch (err) {
       skipped[client.name] = `does not load: ${(err as Error).message}`;
@@ -206,7 +208,7 @@ function peakRss(): number {
 }
 
 async function runDownload(job: DownloadJob) {
-  const client = await spec(job.client).load(job.base, job.baseline);
+  const client = await spec(job.client).load(job.base, { baseline: job.baseline });
   if (!client?.download) return { unsupported: true };
   await client.download(`${job.base}/bytes?size=${1 << 20}`);
   const runs = [];
@@ -223,7 +225,7 @@ async function runDownload(job: DownloadJob) {
 
 async function runCold(job: ColdJob) {
   const beforeImport = performance.now();
-  const client = await spec(job.client).load(job.base, job.baseline);
+  const client = await spec(job.client).load(job.base, { own: job.aiofetch, baseline: job.baseline });
   const readyMs = performance.now();
   if (!client) return { unsupported: true };
   await client.getText(`${job.base}/text`);

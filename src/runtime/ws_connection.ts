@@ -15,12 +15,16 @@
  *
  * Imported on the first such connection only (runtime/websocket.ts).
  */
-import net, { type Socket } from "node:net";
-import tls from "node:tls";
+import type { Socket } from "node:net";
+import type { ConnectionOptions } from "node:tls";
 import { pinFailure } from "./pin.ts";
 import { decrypted } from "./transport.ts";
 import { type ProxyConfig, resolvedAddresses, type SocketConfig, type TlsConfig, type TransportConfig } from "./transport_types.ts";
 import { answer, connectHead } from "./tunnel.ts";
+
+// Imported when this module loads rather than declared as static imports: the npm build is one bundle, which hoists
+// a builtin's static import to load with aiofetch itself, while this module loads on first need only.
+const [net, tls] = await Promise.all([import("node:net"), import("node:tls")]);
 
 /** Resolves once `socket` is connected (`connect`) or its TLS handshake is done (`secureConnect`). */
 function ready(socket: Socket, event: "connect" | "secureConnect"): Promise<void> {
@@ -83,7 +87,7 @@ async function tunnel(proxy: ProxyConfig, url: URL, hostname: string, settings: 
 }
 
 /** node:tls's options for `settings` (`undefined`: the runtime's defaults, which verify). */
-function tlsOptions(settings: TlsConfig | undefined, hostname: string): tls.ConnectionOptions {
+function tlsOptions(settings: TlsConfig | undefined, hostname: string): ConnectionOptions {
   // SNI names a host, never an address (Node warns about one); the certificate is verified against `host` then.
   const servername = settings?.serverName ?? (net.isIP(hostname) ? undefined : hostname);
   if (!settings) return { host: hostname, servername };
