@@ -73,15 +73,19 @@ export class Limiter {
 
   #take(key: string): () => void {
     this.#active++;
-    this.#perKey.set(key, (this.#perKey.get(key) ?? 0) + 1);
+    // Per origin only with a per-host limit: nothing reads the counts otherwise.
+    const counted = this.#perHost > 0;
+    if (counted) this.#perKey.set(key, (this.#perKey.get(key) ?? 0) + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.#active--;
-      const left = this.#perKey.get(key)! - 1;
-      if (left) this.#perKey.set(key, left);
-      else this.#perKey.delete(key);
+      if (counted) {
+        const left = this.#perKey.get(key)! - 1;
+        if (left) this.#perKey.set(key, left);
+        else this.#perKey.delete(key);
+      }
       this.#wakeNext();
     };
   }

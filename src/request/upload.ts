@@ -28,6 +28,9 @@ export interface HopBody {
   duplex?: "half";
 }
 
+/** What a hop without a body sends: one object for every such hop. */
+const NO_BODY: HopBody = Object.freeze({ body: null });
+
 /** Bytes and text go out in slices of this size, so their progress has steps. */
 const SLICE = 64 * 1024;
 const encoder = new TextEncoder();
@@ -88,7 +91,7 @@ function counted(source: ReadableStream<Uint8Array>, total: number | undefined, 
  * Sets Content-Length and (for FormData) Content-Type in `headers`.
  */
 export function hopBody(body: EncodedBody | undefined, headers: HeaderRecord, observer: BodyObserver | undefined): HopBody {
-  if (!body) return { body: null };
+  if (!body) return NO_BODY;
   if (!observer) return body.replayable ? { body: body.body } : { body: body.body, duplex: "half" };
   const { stream, total } = streamOf(body.body, headers);
   if (total !== undefined) headers["content-length"] = String(total);

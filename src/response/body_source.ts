@@ -171,11 +171,14 @@ export class BodySource {
     this.#counting = false;
     // A held body always comes with its collect.
     const collecting = this.#options.collect?.() ?? new Response(this.#stream as ReadableStream<Uint8Array>).arrayBuffer();
-    collecting.catch(() => {});
     let bytes: Uint8Array;
     this.#options.deadline.readStarted();
     try {
-      bytes = new Uint8Array(await Promise.race([collecting, new Promise<never>((_, reject) => (this.#stopCollecting = reject))]));
+      // Settled by the collect, or rejected at once by cancel(): one promise, lighter than a race.
+      bytes = new Uint8Array(await new Promise<ArrayBuffer>((resolve, reject) => {
+        this.#stopCollecting = reject;
+        collecting.then(resolve, reject);
+      }));
     } catch (err) {
       throw this.#failure ?? this.#fail(err);
     } finally {

@@ -24,7 +24,7 @@
  */
 import { DispatchBody } from "./dispatch_body.ts";
 import { dispatchResponse, responseHeaders } from "./dispatch_response.ts";
-import { ABORT_HOOK, type AbortHook } from "./hop_init.ts";
+import { ABORT_HOOK, type AbortHook, DISPATCH_ENABLED } from "./hop_init.ts";
 import { type DispatchHandler, type Dispatcher, RAW_DISPATCHER, type RawHeaders } from "./undici.ts";
 
 /** What a hop's fetch gets: the connector's `FetchFunction`. */
@@ -32,13 +32,8 @@ type HopFetch = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise
 
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 
-const nodeProcess = (globalThis as { process?: { versions?: Record<string, string | undefined>; env?: Record<string, string | undefined> } }).process;
-const versions = nodeProcess?.versions;
-/** Node 18 or 20 (not Deno or Bun, whose `process` says so), its fetch undici's. */
-const NODE = typeof versions?.undici === "string" && versions.bun === undefined && versions.deno === undefined &&
-  /^(?:18|20)\./.test(versions.node ?? "");
-/** The diagnostic switch (see the module comment). */
-export const DISPATCH_ENABLED: boolean = NODE && nodeProcess?.env?.AIOFETCH_NODE_TRANSPORT !== "fetch";
+const versions = (globalThis as { process?: { versions?: Record<string, string | undefined> } }).process?.versions;
+export { DISPATCH_ENABLED };
 
 /** The global fetch, its URL as text: Deno and Bun take a string in faster than a URL object. */
 const globalFetch: HopFetch = (input, init) => globalThis.fetch(input.href, init);
