@@ -76,7 +76,8 @@ function checkField(name: string, value: number | undefined): number | undefined
  * One request's timers and the signal they (and the user's own signal) abort:
  * `total` from the start, `connect` per hop until its headers arrive, and
  * `sockRead` while a body read waits. Each request owns its deadline, and
- * `finish()` clears every timer, so no timer outlives the request.
+ * `finish()` stops every timer, so none of the request's timers outlives it
+ * (the runtime timer they shared may stay armed, idle: src/timer_queue.ts).
  *
  * While someone awaits the request (from the start until its response is
  * returned, then during each body read) its timers hold the process open:
