@@ -25,8 +25,9 @@ import { build } from "esbuild";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const outfile = join("dist", "mod.js");
-// What mod.ts's module graph imports statically (the cookie library's require), the only import the bundle may load at once.
-const STATIC = ["node:module"];
+// What mod.ts's module graph imports statically, the only imports the bundle may load at once: none (node:module, for
+// the cookie library's require, comes with import(), and not at all on Deno before the first cookie).
+const STATIC = [];
 
 /** Fails the build with `message`. */
 function fail(message) {

@@ -140,12 +140,33 @@ test("a session whose responses set no cookie never loads tough-cookie; the firs
   }
 });
 
-test("where require cannot resolve tough-cookie (a package with only an ES module build), it is imported at import, and cookies work", async () => {
+test("where require cannot resolve tough-cookie (a package with only an ES module build), it is imported at import, and cookies work", { skip: DENO && "on Deno from local files nothing is resolved at import: the next test" }, async () => {
   const { dir, module, denoConfig } = copyOfAiofetch((copy) => standInPackage(copy, "esm only"));
   try {
     const loads = await loadsOf(module, denoConfig);
     assert.deepEqual(loads, { atImport: ["import"], withoutCookies: ["import"], withCookie: ["import"], sentBack: { token: "abc" } });
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("on Deno from local files, tough-cookie is not resolved at import: one that require cannot resolve fails the first cookie, saying so", { skip: !DENO && "Deno only" }, async () => {
+  const { dir, module, denoConfig } = copyOfAiofetch((copy) => standInPackage(copy, "esm only"));
+  const server = await startServer();
+  try {
+    const result = await runChild(`
+      const { ClientSession } = await import(${JSON.stringify(module)});
+      const session = new ClientSession();
+      const error = await session.get(${JSON.stringify(server.localUrl)} + "/cookies/set", { params: { token: "abc" } }).then(() => undefined, (err) => err.message);
+      await session.close();
+      console.log(JSON.stringify({ imports: globalThis.toughCookieImports ?? [], error }));
+    `, 60_000, {}, undefined, denoConfig);
+    assert.equal(result.code, 0, result.stderr);
+    const seen = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { imports: string[]; error: string | undefined };
+    assert.deepEqual(seen.imports, [], "the ES module build was not imported");
+    assert.match(seen.error ?? "", /cannot load tough-cookie for the cookie jar: require\("tough-cookie"\) from file:.*on Deno the jar needs its CommonJS build/);
+  } finally {
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

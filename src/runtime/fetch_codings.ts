@@ -39,9 +39,10 @@
  * fetch that does less hands those two back undecoded, as before.
  */
 import { heldBody } from "./dispatch_response.ts";
+import { nodeProcess } from "./node_process.ts";
 import { RAW_DISPATCHER, unmarkEncoding } from "./undici.ts";
 
-const versions = (globalThis as { process?: { versions?: Record<string, unknown> } }).process?.versions;
+const versions = nodeProcess?.versions;
 const UNDICI = typeof versions?.undici === "string";
 const BUN = !UNDICI && typeof versions?.bun === "string";
 /** What a fetch that cannot be asked otherwise decodes: one coding, gzip or br, in any case (Deno's). */

@@ -9,8 +9,8 @@
  */
 import { environmentHasProxy } from "./env.ts";
 import { RAW_BODY_INIT } from "./fetch_codings.ts";
+import { nodeProcess } from "./node_process.ts";
 
-const nodeProcess = (globalThis as { process?: { versions?: Record<string, string | undefined>; env?: Record<string, string | undefined> } }).process;
 const versions = nodeProcess?.versions;
 const BUN = typeof versions?.bun === "string";
 /** Node 18 or 20 (not Deno or Bun, whose `process` says so), its fetch undici's. */

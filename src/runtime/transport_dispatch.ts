@@ -25,6 +25,7 @@
 import { DispatchBody } from "./dispatch_body.ts";
 import { dispatchResponse, responseHeaders } from "./dispatch_response.ts";
 import { ABORT_HOOK, type AbortHook, DISPATCH_ENABLED } from "./hop_init.ts";
+import { nodeProcess } from "./node_process.ts";
 import { type DispatchHandler, type Dispatcher, RAW_DISPATCHER, type RawHeaders } from "./undici.ts";
 
 /** What a hop's fetch gets: the connector's `FetchFunction`. */
@@ -32,7 +33,7 @@ type HopFetch = (input: URL, init: RequestInit & { duplex?: "half" }) => Promise
 
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 
-const versions = (globalThis as { process?: { versions?: Record<string, string | undefined> } }).process?.versions;
+const versions = nodeProcess?.versions;
 export { DISPATCH_ENABLED };
 
 /** The global fetch, its URL as text: Deno and Bun take a string in faster than a URL object. */
