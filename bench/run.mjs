@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
-import { build, buildPackage, ensureRuntimes, root, runJob, RUNTIMES, startServer } from "./harness.mjs";
+import { build, buildPackage, ensureRuntimes, root, runJob, RUNTIMES, startServer, withScript } from "./harness.mjs";
 import { analyse, sizeText, summary, table, targets } from "./report.mjs";
 
 const MiB = 2 ** 20;
@@ -86,11 +86,13 @@ async function coldStarts(runtime, base, plan, names, skipped, baseDir) {
   const runs = Object.fromEntries(names.map((name) => [name, []]));
   const baseline = baseDir && aiofetchModule(baseDir, runtime, true);
   const aiofetch = aiofetchModule(root, runtime, true);
+  // Its own entry, which loads no node: module before the client (bench/cold.ts).
+  const cold = withScript(runtime, "cold");
   for (let round = -1; round < plan.rounds; round++) {
     for (const client of roundOrder(names, Math.max(round, 0))) {
       if (!runs[client]) continue;
       try {
-        const result = await runJob(runtime, { mode: "cold", base, baseline, aiofetch, client }, { quiet: true });
+        const result = await runJob(cold, { mode: "cold", base, baseline, aiofetch, client }, { quiet: true });
         if (round >= 0) runs[client].push(result);
       } catch (err) {
         skipped[`${client} / cold start`] = err.message.split("\n")[0];

@@ -6,13 +6,11 @@
  *   list      the clients that load here, and which of them stream (scenario 5)
  *   requests  scenarios 1–4, every client in one process, in alternating rounds
  *   download  scenario 5, one streamed download by one client (fresh process)
- *   cold      scenario 6, one client imported and made ready (fresh process)
+ *   (scenario 6, the cold start, is bench/cold.ts: it loads no node: module first)
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { type Client, CLIENTS, type ClientSpec, runtime } from "./clients.ts";
-
-const startedAt = performance.now();
 
 /** Requests per round (scenarios 1, 3, 4) or in total per round (scenario 2). */
 export interface RequestsJob {
@@ -37,22 +35,13 @@ interface DownloadJob {
   sizes: number[];
 }
 
-interface ColdJob {
-  mode: "cold";
-  base: string;
-  baseline?: string;
-  /** This checkout's aiofetch as a user gets it: on Node, the npm build (dist/mod.js); on Deno and Bun, mod.ts. */
-  aiofetch?: string;
-  client: string;
-}
-
 interface ListJob {
   mode: "list";
   base: string;
   baseline?: string;
 }
 
-type Job = ListJob | RequestsJob | DownloadJob | ColdJob;
+type Job = ListJob | RequestsJob | DownloadJob;
 
 interface Scenario {
   /** Requests made per round. */
@@ -223,23 +212,11 @@ async function runDownload(job: DownloadJob) {
   return { runs };
 }
 
-async function runCold(job: ColdJob) {
-  const beforeImport = performance.now();
-  const client = await spec(job.client).load(job.base, { own: job.aiofetch, baseline: job.baseline });
-  const readyMs = performance.now();
-  if (!client) return { unsupported: true };
-  await client.getText(`${job.base}/text`);
-  const firstMs = performance.now();
-  await client.close();
-  return { readyMs, importMs: readyMs - beforeImport, firstMs, bootMs: startedAt };
-}
-
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]!) as Job;
   const result = job.mode === "list" ? await runList(job)
     : job.mode === "requests" ? await runRequests(job)
-    : job.mode === "download" ? await runDownload(job)
-    : await runCold(job);
+    : await runDownload(job);
   process.stdout.write(`BENCH_RESULT ${JSON.stringify({ runtime: runtime(), ...result })}\n`);
   // Under an inspector, stay alive until the profiler has been stopped (bench/inspect.mjs).
   if ((job as { linger?: boolean }).linger) await new Promise((resolve) => setTimeout(resolve, 120_000));
