@@ -126,6 +126,13 @@ async function fetchWithOptions(): Promise<Client> {
   };
 }
 
+/** The client named `name`; throws if there is none. */
+export function spec(name: string): ClientSpec {
+  const found = CLIENTS.find((client) => client.name === name);
+  if (!found) throw new Error(`no client named ${name}`);
+  return found;
+}
+
 export const CLIENTS: readonly ClientSpec[] = [
   { name: "fetch", load: () => Promise.resolve(rawFetch) },
   // On Node, aiofetch sends through undici's dispatcher, not fetch: no options of fetch's to compare with there.

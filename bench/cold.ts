@@ -7,7 +7,7 @@
  * none. So this file and bench/clients.ts import no `node:` module, and the
  * job comes from `Deno.args` on Deno. Prints `BENCH_RESULT {json}`.
  */
-import { CLIENTS, runtime } from "./clients.ts";
+import { runtime, spec } from "./clients.ts";
 
 interface ColdJob {
   mode: "cold";
@@ -22,10 +22,9 @@ type Host = { Deno?: { args: string[]; exit(code: number): never }; process?: { 
 const host = globalThis as unknown as Host;
 
 async function runCold(job: ColdJob) {
-  const spec = CLIENTS.find((client) => client.name === job.client);
-  if (!spec) throw new Error(`no client named ${job.client}`);
+  const found = spec(job.client);
   const beforeImport = performance.now();
-  const client = await spec.load(job.base, { own: job.aiofetch, baseline: job.baseline });
+  const client = await found.load(job.base, { own: job.aiofetch, baseline: job.baseline });
   const readyMs = performance.now();
   if (!client) return { unsupported: true };
   await client.getText(`${job.base}/text`);

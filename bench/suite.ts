@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { type Client, CLIENTS, type ClientSpec, runtime } from "./clients.ts";
+import { type Client, CLIENTS, runtime, spec } from "./clients.ts";
 
 /** Requests per round (scenarios 1, 3, 4) or in total per round (scenario 2). */
 export interface RequestsJob {
@@ -115,12 +115,6 @@ const SCENARIOS: Record<string, Scenario> = {
 
 function log(message: string): void {
   process.stderr.write(`  [${runtime().name}] ${message}\n`);
-}
-
-function spec(name: string): ClientSpec {
-  const found = CLIENTS.find((client) => client.name === name);
-  if (!found) throw new Error(`no client named ${name}`);
-  return found;
 }
 
 /** Clients that run here, loaded; those that fail to load are reported with the reason. */

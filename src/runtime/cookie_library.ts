@@ -35,27 +35,20 @@
  * differ. The ES module's declarations describe both (one API, built twice).
  */
 import type * as ToughCookie from "tough-cookie";
+import { DENO } from "./node_process.ts";
 
 /** tough-cookie's exports. */
 export type ToughCookieModule = typeof ToughCookie;
 
 type NodeModule = { createRequire(from: string): ((id: string) => unknown) & { resolve(id: string): string } };
 
-const DENO = "Deno" in globalThis;
 /** Deno from local files: tough-cookie is required on first need, with nothing resolved before (see the module comment). */
 const DEFERRED = DENO && import.meta.url.startsWith("file:");
-
-/** A `require` for this module, from node:module as given (or, on Deno, from `process.getBuiltinModule` now). */
-function requireFrom(nodeModule: NodeModule | undefined): ((id: string) => unknown) & { resolve(id: string): string } {
-  const builtin = nodeModule ??
-    (globalThis as unknown as { process: { getBuiltinModule(id: string): NodeModule } }).process.getBuiltinModule("node:module");
-  return builtin.createRequire(import.meta.url);
-}
 
 /** A `require` that resolves tough-cookie from this module, or `undefined` where none can. */
 function requireHere(nodeModule: NodeModule): ((id: string) => unknown) | undefined {
   try {
-    const require = requireFrom(nodeModule);
+    const require = nodeModule.createRequire(import.meta.url);
     require.resolve("tough-cookie");
     return require;
   } catch {
@@ -63,14 +56,16 @@ function requireHere(nodeModule: NodeModule): ((id: string) => unknown) | undefi
   }
 }
 
-// Deno from other URLs (JSR): createRequire takes only file paths and URLs, so the library is imported below.
-const requireLibrary = DEFERRED || DENO ? undefined : requireHere(await import("node:module") as NodeModule);
+// On Deno nothing is resolved here: from local files the library is required on first need; from other URLs (JSR,
+// which createRequire does not take) it is imported below.
+const requireLibrary = DENO ? undefined : requireHere(await import("node:module") as NodeModule);
 let library: ToughCookieModule | undefined = requireLibrary || DEFERRED ? undefined : await import("tough-cookie");
 
 /** tough-cookie on Deno from local files, required now (see the module comment). */
 function requireDeferred(): ToughCookieModule {
   try {
-    return requireFrom(undefined)("tough-cookie") as ToughCookieModule;
+    const nodeModule = (globalThis as unknown as { process: { getBuiltinModule(id: string): NodeModule } }).process.getBuiltinModule("node:module");
+    return nodeModule.createRequire(import.meta.url)("tough-cookie") as ToughCookieModule;
   } catch (err) {
     throw new Error(`aiofetch: cannot load tough-cookie for the cookie jar: require("tough-cookie") from ${import.meta.url} failed (${err instanceof Error ? err.message : String(err)}); on Deno the jar needs its CommonJS build`, { cause: err });
   }

@@ -13,8 +13,8 @@ import { nodeProcess } from "./node_process.ts";
 
 const versions = nodeProcess?.versions;
 const BUN = typeof versions?.bun === "string";
-/** Node 18 or 20 (not Deno or Bun, whose `process` says so), its fetch undici's. */
-const NODE = typeof versions?.undici === "string" && !BUN && versions.deno === undefined && /^(?:18|20)\./.test(versions.node ?? "");
+/** Node 18 or 20 (not Bun, whose `process` says so; Deno's is not read), its fetch undici's. */
+const NODE = typeof versions?.undici === "string" && !BUN && /^(?:18|20)\./.test(versions.node ?? "");
 /**
  * Whether Node's hops may go to undici's dispatcher without fetch
  * (transport_dispatch.ts); `AIOFETCH_NODE_TRANSPORT=fetch` is its

@@ -15,5 +15,8 @@ export interface NodeProcess {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** True on Deno, told without touching `process`. */
+export const DENO: boolean = "Deno" in globalThis;
+
 /** `process` on Node and Bun; `undefined` on Deno (see the module comment) and where there is none. */
-export const nodeProcess: NodeProcess | undefined = "Deno" in globalThis ? undefined : (globalThis as { process?: NodeProcess }).process;
+export const nodeProcess: NodeProcess | undefined = DENO ? undefined : (globalThis as { process?: NodeProcess }).process;
