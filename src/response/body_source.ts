@@ -24,6 +24,20 @@ function bothObservers(first: BodyObserver, second: BodyObserver): BodyObserver 
   };
 }
 
+/**
+ * A body to read: a stream, a body a transport holds (runtime/dispatch_body.ts),
+ * or a function that gives the stream when the body is first read chunk by
+ * chunk or cancelled. Why a function: a Response's `body` costs Bun a stream
+ * of its own, which a body collected whole (`collect`) never needs.
+ */
+export type BodyInput = ReadableStream<Uint8Array> | HeldBody | (() => ReadableStream<Uint8Array> | null) | null;
+
+/** The reader of a body that turned out to have no stream at all. */
+const EMPTY_READER: ChunkReader = {
+  read: () => Promise.resolve({ done: true, value: undefined }),
+  cancel: () => Promise.resolve(),
+};
+
 /** How a {@link BodySource} guards the body it reads. */
 export interface BodySourceOptions {
   /** `METHOD url`, for error messages; made only when one is thrown. */
@@ -68,8 +82,8 @@ let warnedUnclaimed = false;
 export class BodySource {
   /** Bytes received so far. */
   loaded = 0;
-  /** The runtime's stream, or the body a transport holds (runtime/dispatch_body.ts), read the same way. */
-  readonly #stream: ReadableStream<Uint8Array> | HeldBody | null;
+  /** The runtime's stream, or the body a transport holds, read the same way; or the function that gives the stream ({@link BodyInput}). */
+  #stream: BodyInput;
   /** Taken on the first `next()`, so that `readAll()` can hand the stream to the runtime whole. */
   #reader: ChunkReader | undefined;
   /** Rejects a `readAll()` in progress when the body is cancelled. */
@@ -85,7 +99,7 @@ export class BodySource {
   #onRequestFinish: (() => void) | undefined;
   readonly #onAbort: () => void;
 
-  constructor(stream: ReadableStream<Uint8Array> | HeldBody | null, options: BodySourceOptions) {
+  constructor(stream: BodyInput, options: BodySourceOptions) {
     this.#options = options;
     this.#stream = stream;
     // A timeout or user abort ends the body at once (freeing its slot and timers even
@@ -135,7 +149,7 @@ export class BodySource {
   async next(): Promise<Uint8Array | undefined> {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.#finished) return undefined;
-    const reader = (this.#reader ??= this.#stream!.getReader());
+    const reader = (this.#reader ??= this.#opened()?.getReader() ?? EMPTY_READER);
     const { deadline } = this.#options;
     deadline.readStarted();
     let result: ChunkResult;
@@ -169,7 +183,7 @@ export class BodySource {
       return concatBytes(chunks, this.loaded);
     }
     this.#counting = false;
-    // A held body always comes with its collect.
+    // A held body and a body given as a function always come with their collect.
     const collecting = this.#options.collect?.() ?? new Response(this.#stream as ReadableStream<Uint8Array>).arrayBuffer();
     let bytes: Uint8Array;
     this.#options.deadline.readStarted();
@@ -201,7 +215,7 @@ export class BodySource {
     this.#finish();
     this.#stopCollecting?.(this.#failure);
     // While readAll() collects, the stream is locked and this fails: the fetch signal stops it.
-    await (this.#reader ?? this.#stream)?.cancel(reason).catch(() => {});
+    await (this.#reader ?? this.#opened())?.cancel(reason).catch(() => {});
   }
 
   /** Counts a chunk, checks the size limit and shows the chunk to the observer (awaited if it returns a promise). */
@@ -254,6 +268,12 @@ export class BodySource {
     const expected = this.#options.expectedSize;
     if (this.#counting) return ` after ${this.loaded} bytes${expected === undefined ? "" : ` (${expected} expected)`}`;
     return expected === undefined ? "" : ` (${expected} bytes expected)`;
+  }
+
+  /** The stream or held body, made now if it was given as a function. */
+  #opened(): ReadableStream<Uint8Array> | HeldBody | null {
+    if (typeof this.#stream === "function") this.#stream = this.#stream();
+    return this.#stream;
   }
 
   #finish(): void {

@@ -117,16 +117,17 @@ export class ClientResponse {
     const hasBody = this.method !== "HEAD" && !NO_BODY_STATUSES.has(this.status);
     // A body the transport holds is read as it is, with no stream made for it (runtime/dispatch_response.ts).
     const held = heldBody(raw);
-    const body = !hasBody ? null : held === undefined ? raw.body : held;
     // From what was sent, not from `this`: the body must not keep its response reachable
     // (an unreachable response's body is released by the request's finalizer).
     const label = () => describeRequest(init.sent.method, withoutFragment(init.sent.url));
     // A body without Content-Encoding is read as fetch gave it, with no more work than that.
     const contentEncoding = raw.headers.get("content-encoding");
-    // The decoders read a stream: a held body becomes one here.
-    const encoded = contentEncoding === null ? undefined : encodedBody(raw, held && body ? held.stream() : body as ReadableStream<Uint8Array> | null, contentEncoding, init.autoDecompress, label);
+    // The decoders read a stream: a held body becomes one here, and the runtime's is taken.
+    const encoded = contentEncoding === null ? undefined : encodedBody(raw, !hasBody || held === null ? null : held ? held.stream() : raw.body, contentEncoding, init.autoDecompress, label);
     this.headers = encoded ? encoded.headers : raw.headers;
-    this.#source = new BodySource(encoded ? encoded.stream : body, {
+    // The runtime's stream only if the body is read chunk by chunk: collected whole, it needs none.
+    const body = !hasBody ? null : encoded ? encoded.stream : held === undefined ? () => raw.body : held;
+    this.#source = new BodySource(body, {
       label,
       deadline: init.deadline,
       maxBodySize: init.maxBodySize,
