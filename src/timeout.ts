@@ -123,8 +123,9 @@ export class Deadline {
       }
     }
     if (timeout.total) {
-      this.#startedAt = performance.now();
       this.#totalTimer = this.#start(ServerTimeoutError, "total", timeout.total);
+      // The timer's own reading of the clock: a performance.now() costs Deno 0.4 µs.
+      this.#startedAt = this.#totalTimer.at - timeout.total;
     }
     if (timeout.connect) this.#connectTimer = this.#start(ConnectionTimeoutError, "connect", timeout.connect);
   }

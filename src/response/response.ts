@@ -62,6 +62,7 @@ function withoutFragment(url: URL): URL {
 
 /** Decoding without `stream: true` keeps no state, so one UTF-8 decoder serves every response. */
 const UTF8 = new TextDecoder();
+const decodeUtf8 = (bytes: Uint8Array): string => UTF8.decode(bytes);
 const NO_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
@@ -215,16 +216,18 @@ export class ClientResponse {
    * The body as text: `encoding` if given, else the charset of Content-Type,
    * else UTF-8. Undecodable bytes become U+FFFD, as in fetch's `text()`.
    */
-  async text(encoding?: string): Promise<string> {
+  text(encoding?: string): Promise<string> {
     const label = encoding ?? this.charset ?? "utf-8";
-    let decoder = UTF8;
+    // Not an async function: a promise and a frame less per response on the common path.
+    if (label === "utf-8") return this.read().then(decodeUtf8);
+    let decoder: TextDecoder;
     try {
-      if (label !== "utf-8") decoder = new TextDecoder(label);
+      decoder = new TextDecoder(label);
     } catch (err) {
-      await this.release();
-      throw new TypeError(`${describeRequest(this.method, this.url)}: unknown text encoding ${JSON.stringify(label)}`, { cause: err });
+      const error = new TypeError(`${describeRequest(this.method, this.url)}: unknown text encoding ${JSON.stringify(label)}`, { cause: err });
+      return this.release().then(() => Promise.reject(error));
     }
-    return decoder.decode(await this.read());
+    return this.read().then((bytes) => decoder.decode(bytes));
   }
 
   /**
