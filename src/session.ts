@@ -9,6 +9,7 @@ import { refuseUnknownOptions } from "./known_options.ts";
 import { ONE_SHOT_OPTIONS, SESSION_OPTIONS } from "./option_names.ts";
 import type { RequestOptions, SessionOptions } from "./options.ts";
 import { resolveRequest, type SessionDefaults, sessionRoute } from "./pipeline/context.ts";
+import { OpenBodies } from "./pipeline/open_bodies.ts";
 import { runRequest } from "./pipeline/run.ts";
 import { resolveUrl } from "./request/url.ts";
 import type { ClientResponse } from "./response/response.ts";
@@ -76,7 +77,7 @@ export class ClientSession<J extends AbstractCookieJar = CookieJar> {
       cookieJar: this.cookieJar,
       maxBodySize: options.maxBodySize,
       autoDecompress: options.autoDecompress ?? true,
-      open: new Set(),
+      open: new OpenBodies(),
     };
   }
 
@@ -167,9 +168,7 @@ export class ClientSession<J extends AbstractCookieJar = CookieJar> {
   /** Closes the session: later requests fail, open responses are released, open WebSockets closed (1001), and an owned connector is closed. */
   async close(): Promise<void> {
     this.#closed = true;
-    const { open } = this.#defaults;
-    const bodies = [...open];
-    open.clear();
+    const bodies = this.#defaults.open.takeAll();
     const sockets = [...this.#sockets];
     this.#sockets.clear();
     await Promise.all([...bodies.map((body) => body.cancel()), ...sockets.map((ws) => ws.close({ code: 1001 }))]);

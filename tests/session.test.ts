@@ -60,6 +60,17 @@ test("await using closes the session; close() releases open responses", async ()
   assert.equal(open.closed, true);
 });
 
+test("close() releases every response still open, whichever were read in between", async () => {
+  const session = new ClientSession();
+  const [first, middle, last] = await Promise.all([1, 2, 3].map(() => session.get(`${server.url}/bytes/200000`)));
+  assert.equal((await middle!.read()).byteLength, 200000);
+  assert.equal([first, middle, last].filter((resp) => resp!.closed).length, 1);
+  await session.close();
+  assert.deepEqual([first, middle, last].map((resp) => resp!.closed), [true, true, true]);
+  await assert.rejects(first!.read(), /released before its body was read/);
+  assert.equal((await middle!.read()).byteLength, 200000);
+});
+
 test("module-level request() for one-shot use", async () => {
   const resp = await request("POST", `${server.url}/post`, { json: { one: "shot" } });
   assert.equal(resp.status, 200);

@@ -13,11 +13,12 @@ import { refuseUnknownOptions } from "../known_options.ts";
 import { REQUEST_OPTIONS } from "../option_names.ts";
 import type { BeforeRedirect, RaiseForStatus, RequestOptions, SessionOptions } from "../options.ts";
 import { type PreparedRequest, prepareRequest, type RequestDefaults } from "../request/prepare.ts";
-import type { BodySource, DownloadProgress } from "../response/body_source.ts";
+import type { DownloadProgress } from "../response/body_source.ts";
 import type { ClientResponse } from "../response/response.ts";
 import { ClientTimeout, Deadline } from "../timeout.ts";
 import type { HopContext } from "./hop.ts";
 import type { ClientMiddleware } from "./middleware.ts";
+import type { OpenBodies } from "./open_bodies.ts";
 import { sentObserver } from "./observers.ts";
 import { traceRequest } from "./tracing.ts";
 import type { TraceConfig } from "../trace.ts";
@@ -44,7 +45,7 @@ export interface SessionDefaults extends RequestDefaults {
   readonly maxBodySize: number | undefined;
   readonly autoDecompress: boolean;
   /** The bodies of the session's responses that are not over yet, released by `close()`; not the responses, which may be collected. */
-  readonly open: Set<BodySource>;
+  readonly open: OpenBodies;
 }
 
 /** Everything one request's loop and hops read, resolved once. */
@@ -60,7 +61,7 @@ export interface RequestContext extends HopContext {
   readonly middlewares: readonly ClientMiddleware[];
   readonly onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
   readonly raiseForStatus: RaiseForStatus;
-  readonly open: Set<BodySource>;
+  readonly open: OpenBodies;
   /** The redirect responses so far, oldest first. */
   readonly history: ClientResponse[];
 }

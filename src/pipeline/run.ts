@@ -7,13 +7,13 @@
  */
 import { TooManyRedirects } from "../errors/response.ts";
 import { copyHeaders } from "../headers.ts";
-import type { BodySource } from "../response/body_source.ts";
 import { adoptResponse, type ClientResponse, responseErrorInit } from "../response/response.ts";
 import type { RequestContext } from "./context.ts";
 import { cookieHeader, storeCookies } from "./cookies.ts";
 import { sendHop } from "./hop.ts";
 import { sendThrough } from "./middleware.ts";
 import { receivedObserver } from "./observers.ts";
+import type { OpenEntry } from "./open_bodies.ts";
 import { nextHop, REDIRECT_STATUSES } from "./redirects.ts";
 import { type RequestTrace, traceHeaders } from "./tracing.ts";
 
@@ -91,15 +91,14 @@ async function sendRequest(ctx: RequestContext): Promise<ClientResponse> {
 
 /** Hands the request's timers, body observer and history to the response it returns. */
 function adopt(response: ClientResponse, ctx: RequestContext, method: string, url: URL): void {
-  // `let`, not `const`: finish runs inside adopt when the body is already over, before `body` is assigned.
-  // deno-lint-ignore prefer-const
-  let body: BodySource | undefined;
+  // Unset while finish runs inside adopt, for a body already over: that one is never added.
+  let entry: OpenEntry | undefined;
   const finish = () => {
     ctx.deadline.finish();
-    if (body) ctx.open.delete(body);
+    if (entry) ctx.open.delete(entry);
   };
-  body = response[adoptResponse](ctx.history, receivedObserver(ctx.onDownloadProgress, ctx.trace, method, url), finish);
-  if (!body.finished) ctx.open.add(body);
+  const body = response[adoptResponse](ctx.history, receivedObserver(ctx.onDownloadProgress, ctx.trace, method, url), finish);
+  if (!body.finished) entry = ctx.open.add(body);
 }
 
 async function checkStatus(response: ClientResponse, check: RequestContext["raiseForStatus"]): Promise<void> {
