@@ -8,6 +8,7 @@
 import process from "node:process";
 import { ClientSession, DummyCookieJar } from "../mod.ts";
 import { AUTO_HEADERS } from "../src/headers.ts";
+import { runInFlight } from "./clients.ts";
 
 interface BreakdownJob {
   base: string;
@@ -68,30 +69,20 @@ function steps(base: string): Record<string, Step> {
   return result;
 }
 
-async function run(step: Step, count: number, inFlight: number): Promise<void> {
-  let started = 0;
-  const worker = async () => {
-    while (started < count) {
-      started++;
-      await step();
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-}
 
 /** Per step: wall and CPU µs per request in each round. */
 async function measure(all: Record<string, Step>, job: BreakdownJob) {
   const names = Object.keys(all);
   const wall: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   const cpu: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
-  for (const name of names) await run(all[name]!, Math.min(job.requests, 300), job.inFlight);
+  for (const name of names) await runInFlight(Math.min(job.requests, 300), job.inFlight, all[name]!);
   for (let round = 0; round < job.rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]!);
     if (round % 2) order.reverse();
     for (const name of order) {
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
-      await run(all[name]!, job.requests, job.inFlight);
+      await runInFlight(job.requests, job.inFlight, all[name]!);
       wall[name]!.push(((performance.now() - started) * 1000) / job.requests);
       const used = process.cpuUsage(cpuBefore);
       cpu[name]!.push((used.user + used.system) / job.requests);

@@ -62,6 +62,18 @@ export async function drain(stream: ReadableStream<Uint8Array>): Promise<number>
   }
 }
 
+/** Calls `step` `count` times, `inFlight` at a time: the concurrent loop of every benchmark here. */
+export async function runInFlight(count: number, inFlight: number, step: () => Promise<unknown>): Promise<void> {
+  let started = 0;
+  const worker = async () => {
+    while (started < count) {
+      started++;
+      await step();
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
 async function drainIterable(chunks: AsyncIterable<{ byteLength: number }>): Promise<number> {
   let bytes = 0;
   for await (const chunk of chunks) bytes += chunk.byteLength;

@@ -28,6 +28,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import * as aiofetch from "../mod.ts";
 import { AUTO_HEADERS } from "../src/headers.ts";
+import { runInFlight } from "./clients.ts";
 
 interface ConnectionJob {
   /** `http://127.0.0.1:PORT` of each TCP listener, and the unix socket's path. */
@@ -296,15 +297,8 @@ async function sequential(way: Way, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await way.get("/text");
 }
 
-async function concurrent(way: Way, count: number, inFlight: number): Promise<void> {
-  let started = 0;
-  const worker = async () => {
-    while (started < count) {
-      started++;
-      await way.get("/text");
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+function concurrent(way: Way, count: number, inFlight: number): Promise<void> {
+  return runInFlight(count, inFlight, () => way.get("/text"));
 }
 
 async function runCase(job: ConnectionJob, name: string, spec: Case) {

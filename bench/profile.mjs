@@ -10,6 +10,10 @@
  * functions whose self time grew most from it to the client are listed: where
  * the client's overhead goes.
  *
+ * With `--gc`, V8's GC trace instead (bench/gc_trace.mjs, Node and Deno):
+ * per request, what is allocated, what outlives a young-generation
+ * collection, and the collector's pauses.
+ *
  * With `--breakdown`, no profiler: manual timers instead (bench/breakdown.ts),
  * from raw fetch step by step up to aiofetch, wall and CPU time per request.
  *
@@ -21,6 +25,7 @@
  *                               [--scenario sequential|concurrent|postJson|query] [--requests N] [--top N]
  *        node bench/profile.mjs --case unix --client UnixConnector --vs "fetch + Agent" [--runtime …] [--scenario sequential|concurrent]
  *        node bench/profile.mjs --breakdown [--runtime …] [--in-flight 1|64] [--requests N] [--rounds N]
+ *        node bench/profile.mjs --gc [--runtime deno|node|node18] [--in-flight 32] [--requests N] [--runs N]
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -28,6 +33,7 @@ import { pathToFileURL } from "node:url";
 import { build, ensureRuntimes, root, runJob, RUNTIMES, startConnectionServers, startServer, withScript } from "./harness.mjs";
 import { median } from "./report.mjs";
 import { profileOverInspector } from "./inspect.mjs";
+import { gcReport } from "./gc_trace.mjs";
 
 function option(argv, name, fallback) {
   const index = argv.indexOf(name);
@@ -153,6 +159,7 @@ async function main() {
   const argv = process.argv.slice(2);
   const runtime = RUNTIMES.find((r) => r.name === option(argv, "--runtime", "node"));
   if (argv.includes("--breakdown")) return breakdown(runtime, argv);
+  if (argv.includes("--gc")) return gcReport(runtime, (name, fallback) => option(argv, name, fallback));
   const client = option(argv, "--client", "aiofetch");
   const baseline = option(argv, "--vs", undefined);
   const scenario = option(argv, "--scenario", "sequential");

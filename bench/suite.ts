@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { type Client, CLIENTS, runtime, spec } from "./clients.ts";
+import { type Client, CLIENTS, runInFlight, runtime, spec } from "./clients.ts";
 
 /** Requests per round (scenarios 1, 3, 4) or in total per round (scenario 2). */
 export interface RequestsJob {
@@ -83,16 +83,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   concurrent: {
     count: (job) => job.concurrent.total,
-    run: async (client, base, count, inFlight) => {
-      let started = 0;
-      const worker = async () => {
-        while (started < count) {
-          started++;
-          await client.getText(`${base}/text`);
-        }
-      };
-      await Promise.all(Array.from({ length: inFlight }, worker));
-    },
+    run: (client, base, count, inFlight) => runInFlight(count, inFlight, () => client.getText(`${base}/text`)),
     check: async (client, base) => expect((await client.getText(`${base}/text`)).length === 100, "GET /text"),
   },
   postJson: {
