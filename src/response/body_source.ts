@@ -28,7 +28,10 @@ function bothObservers(first: BodyObserver, second: BodyObserver): BodyObserver 
  * A body to read: a stream, a body a transport holds (runtime/dispatch_body.ts),
  * or a function that gives the stream when the body is first read chunk by
  * chunk or cancelled. Why a function: a Response's `body` costs Bun a stream
- * of its own, which a body collected whole (`collect`) never needs.
+ * of its own, which a body collected whole (`collect`) never needs. So a
+ * body given as a function is over only once it is read or cancelled, even
+ * if it turns out to have no stream (a caller's own `fetch` answering 200
+ * with a null body): until then it holds its slot, as every unread body does.
  */
 export type BodyInput = ReadableStream<Uint8Array> | HeldBody | (() => ReadableStream<Uint8Array> | null) | null;
 
