@@ -71,15 +71,19 @@ async function downloads(runtime, base, plan, names, skipped, baseline) {
 }
 
 /**
- * The aiofetch module `checkout` (this one or --base's) gives `runtime`: on
- * Node, its tsc build in .build/, but for the cold start (`cold`) its npm
- * build, dist/mod.js, which is what an npm user imports; on Deno and Bun,
- * the sources, as a JSR or Bun user of them runs them.
+ * The aiofetch module `checkout` (this one or --base's) gives `runtime`. For
+ * the cold start (`cold`), what its users import, as ofetch and ky are
+ * imported from their npm builds: on Node and Bun, the npm build,
+ * dist/mod.js (`bun add aiofetch`); on Deno, the sources, as from JSR.
+ * Otherwise, on Node its tsc build in .build/, on Deno and Bun the sources.
  */
 function aiofetchModule(checkout, runtime, cold) {
-  if (!runtime.name.startsWith("node")) return join(checkout, "mod.ts");
-  return cold ? join(checkout, "dist", "mod.js") : join(checkout, ".build", "mod.js");
+  if (cold && runtime.name !== "deno") return join(checkout, "dist", "mod.js");
+  return runtime.name.startsWith("node") ? join(checkout, ".build", "mod.js") : join(checkout, "mod.ts");
 }
+
+/** Whether `runtime`'s cold start imports the npm build (see {@link aiofetchModule}). */
+const importsNpmBuild = (runtime) => runtime.name !== "deno";
 
 /** Scenario 6: a fresh process per client and round, after one round to warm caches. */
 async function coldStarts(runtime, base, plan, names, skipped, baseDir) {
@@ -187,13 +191,13 @@ async function main() {
   const plan = PLANS[mode === "quick" ? "quick" : "full"];
   const started = Date.now();
   const runtimes = RUNTIMES.filter((r) => !args.only || args.only.includes(r.name));
-  const onNode = runtimes.some((runtime) => runtime.name.startsWith("node"));
-  if (onNode && args.base && !existsSync(join(args.base, "dist", "mod.js"))) {
-    throw new Error(`${args.base} has no npm build for Node's cold start: run \`npm run build\` there`);
+  const npmBuild = runtimes.some(importsNpmBuild);
+  if (npmBuild && args.base && !existsSync(join(args.base, "dist", "mod.js"))) {
+    throw new Error(`${args.base} has no npm build for the cold start on Node and Bun: run \`npm run build\` there`);
   }
   ensureRuntimes();
   build();
-  if (onNode) buildPackage();
+  if (npmBuild) buildPackage();
   const server = await startServer();
   const results = [];
   try {
