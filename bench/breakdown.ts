@@ -69,7 +69,6 @@ function steps(base: string): Record<string, Step> {
   return result;
 }
 
-
 /** Per step: wall and CPU µs per request in each round. */
 async function measure(all: Record<string, Step>, job: BreakdownJob) {
   const names = Object.keys(all);

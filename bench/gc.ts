@@ -9,9 +9,7 @@
  */
 import process from "node:process";
 import { ClientSession, DummyCookieJar } from "../mod.ts";
-import { AUTO_HEADERS } from "../src/headers.ts";
-import { runInFlight } from "./clients.ts";
-import { RAW_BODY_INIT } from "../src/runtime/fetch_codings.ts";
+import { runInFlight, spec } from "./clients.ts";
 
 interface GcJob {
   base: string;
@@ -22,29 +20,25 @@ interface GcJob {
 
 type Step = () => Promise<unknown>;
 
-const AUTO = Object.fromEntries(AUTO_HEADERS);
-
-/** The ways, by name: raw fetch given aiofetch's options, aiofetch over the network, aiofetch over a fetch that answers at once. */
-function way(name: string, url: string): Step {
-  if (name === "fetch (aiofetch's options)") {
-    return async () => (await fetch(url, { ...RAW_BODY_INIT, headers: AUTO, redirect: "manual", signal: new AbortController().signal })).text();
-  }
-  if (name === "aiofetch") {
-    const session = new ClientSession({ cookieJar: new DummyCookieJar() });
-    return async () => (await session.get(url)).text();
-  }
+/**
+ * The way named `name`: a client of bench/clients.ts, the same as the suite
+ * measures, or "aiofetch, no network", over a fetch that answers at once.
+ */
+async function way(name: string, base: string): Promise<Step> {
+  const url = `${base}/text`;
   if (name === "aiofetch, no network") {
     const answer = () => Promise.resolve(new Response("a".repeat(99) + "\n", { headers: { "content-type": "text/plain" } }));
     const session = new ClientSession({ cookieJar: new DummyCookieJar(), fetch: answer });
     return async () => (await session.get(url)).text();
   }
-  throw new Error(`no way named ${name}`);
+  const client = await spec(name).load(base);
+  if (!client) throw new Error(`${name} does not run here`);
+  return () => client.getText(url);
 }
-
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[process.argv.length - 1]!) as GcJob;
-  const step = way(job.way, `${job.base}/text`);
+  const step = await way(job.way, job.base);
   // Until the young generation has grown to its full size: collections while it grows keep more, whatever runs.
   await runInFlight(20_000, job.inFlight, step);
   process.stdout.write("GC_START\n");

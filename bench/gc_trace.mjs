@@ -14,7 +14,8 @@ import { spawn } from "node:child_process";
 import { build, ensureRuntimes, root, startServer, withScript } from "./harness.mjs";
 import { median } from "./report.mjs";
 
-const WAYS = ["fetch (aiofetch's options)", "aiofetch", "aiofetch, no network"];
+/** Clients of bench/clients.ts, and aiofetch over a fetch that answers at once (bench/gc.ts). */
+const WAYS = ["fetch (aiofetch's options)", "aiofetch (DummyCookieJar)", "aiofetch, no network"];
 
 /** One collection's fields from a line of the trace: Deno's V8 prints JSON, Node's `key=value` pairs. */
 function gcFields(line) {

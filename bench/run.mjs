@@ -78,12 +78,14 @@ async function downloads(runtime, base, plan, names, skipped, baseline) {
  * Otherwise, on Node its tsc build in .build/, on Deno and Bun the sources.
  */
 function aiofetchModule(checkout, runtime, cold) {
-  if (cold && runtime.name !== "deno") return join(checkout, "dist", "mod.js");
+  if (cold && importsNpmBuild(runtime)) return join(checkout, "dist", "mod.js");
   return runtime.name.startsWith("node") ? join(checkout, ".build", "mod.js") : join(checkout, "mod.ts");
 }
 
 /** Whether `runtime`'s cold start imports the npm build (see {@link aiofetchModule}). */
-const importsNpmBuild = (runtime) => runtime.name !== "deno";
+function importsNpmBuild(runtime) {
+  return runtime.name !== "deno";
+}
 
 /** Scenario 6: a fresh process per client and round, after one round to warm caches. */
 async function coldStarts(runtime, base, plan, names, skipped, baseDir) {

@@ -43,10 +43,10 @@ export class OpenBodies {
   /** Removes every body and returns them. */
   takeAll(): BodySource[] {
     const bodies: BodySource[] = [];
-    for (let entry = this.#head; entry; entry = entry.next) bodies.push(entry.body!);
     // Each entry let go of, as delete() does: a body still reading holds its entry.
     for (let entry = this.#head; entry;) {
       const next = entry.next;
+      bodies.push(entry.body!);
       entry.body = entry.prev = entry.next = undefined;
       entry = next;
     }
