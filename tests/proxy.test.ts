@@ -22,9 +22,13 @@ const https = await startTlsServer("https");
 const open = await startProxy("open");
 const auth = await startProxy("auth");
 const drop = await startProxy("drop");
+const forbid = await startProxy("forbid");
 after(async () => {
-  await Promise.all([plain.close(), https.close(), open.close(), auth.close(), drop.close()]);
+  await Promise.all([plain.close(), https.close(), open.close(), auth.close(), drop.close(), forbid.close()]);
 });
+
+/** A proxy's settings with no credentials, and with some: on Deno an https target goes through its own client, or npm undici. */
+const bareAndCredentialed = [{}, { proxyAuth: new BasicAuth(PROXY_USER, "not the password") }];
 
 /** A session whose connector trusts the test CA, for the https origin. */
 const trusting = () => new ClientSession({ connector: new TCPConnector({ ssl: { ca: certs.ca } }) });
@@ -60,29 +64,45 @@ test("proxy credentials, from proxyAuth or percent-decoded from the URL, reach t
 
 test("a proxy that wants credentials: ClientHttpProxyError 407, for an https and an http target alike", async () => {
   await using session = trusting();
-  for (const origin of [https.url, plain.url]) {
-    const url = `${origin}/get`;
-    const err = await failure(session.get(url, { proxy: auth.url }), ClientHttpProxyError);
-    assert.ok(err instanceof ClientResponseError);
-    assert.equal(err.status, 407);
-    assert.equal(err.message, `GET ${url}: 407, message="Proxy Authentication Required"`);
-    assert.equal(err.requestInfo.url.href, url);
+  for (const way of bareAndCredentialed) {
+    for (const origin of [https.url, plain.url]) {
+      const url = `${origin}/get`;
+      const err = await failure(session.get(url, { proxy: auth.url, ...way }), ClientHttpProxyError);
+      assert.ok(err instanceof ClientResponseError);
+      assert.equal(err.status, 407);
+      assert.equal(err.message, `GET ${url}: 407, message="Proxy Authentication Required"`);
+      assert.equal(err.requestInfo.url.href, url);
+    }
   }
 });
 
-test("a proxy that closes the CONNECT unanswered: ServerDisconnectedError after one attempt, not a reconnect loop", async () => {
+test("a proxy that refuses a tunnel: ClientHttpProxyError with its status and reason", async () => {
   await using session = trusting();
-  const seen = drop.log.length;
-  await failure(session.get(`${https.url}/get`, { proxy: drop.url, timeout: { total: 10_000 } }), ServerDisconnectedError);
-  assert.deepEqual(drop.log.slice(seen).map(({ type }) => type), ["connect"]);
+  for (const way of bareAndCredentialed) {
+    const url = `${https.url}/get`;
+    const err = await failure(session.get(url, { proxy: forbid.url, ...way }), ClientHttpProxyError);
+    assert.equal(err.status, 403);
+    assert.equal(err.message, `GET ${url}: 403, message="Forbidden"`);
+  }
+  assert.ok(forbid.log.every(({ type, target }) => type === "connect" && target === `127.0.0.1:${https.port}`));
+});
+
+test("a proxy that closes the CONNECT unanswered: ServerDisconnectedError after one attempt, not a reconnect loop", async () => {
+  for (const way of bareAndCredentialed) {
+    await using session = trusting();
+    const seen = drop.log.length;
+    const err = await failure(session.get(`${https.url}/get`, { proxy: drop.url, timeout: { total: 10_000 }, ...way }), ServerDisconnectedError);
+    assert.match(err.message, /\(ECONNRESET\)/);
+    assert.deepEqual(drop.log.slice(seen).map(({ type }) => type), ["connect"]);
+  }
 });
 
 test("a proxy that cannot be reached: ClientProxyConnectionError naming the proxy, never its credentials", async () => {
   await using session = trusting();
   const port = await closedPort();
-  for (const origin of [https.url, plain.url]) {
+  for (const [origin, proxy] of [https.url, plain.url].flatMap((origin) => [[origin, `http://user:s3cret@127.0.0.1:${port}`], [origin, `http://127.0.0.1:${port}`]])) {
     const url = `${origin}/get`;
-    const err = await failure(session.get(url, { proxy: `http://user:s3cret@127.0.0.1:${port}` }), ClientProxyConnectionError);
+    const err = await failure(session.get(url, { proxy }), ClientProxyConnectionError);
     assert.ok(err instanceof ClientConnectorError);
     assert.equal(err.host, "127.0.0.1");
     assert.equal(err.port, port);

@@ -6,10 +6,11 @@
  * process-wide), to send another name as SNI, to see the server's
  * certificate (for a fingerprint), to resolve a name another way or to keep
  * to one address family, so those go through npm undici's fetch
- * (transport_undici.ts), which needs `--allow-env`; so do proxies (see
- * `native`).
+ * (transport_undici.ts), which needs `--allow-env`; so do https targets
+ * through a proxy with credentials or headers (`proxiedTransport`).
  */
-import { type ProxyConfig, refusing407, type Transport, type TransportConfig, TlsSetupError } from "./transport_types.ts";
+import { closedUnanswered, refusal } from "./tunnel.ts";
+import { type ProxyConfig, ProxyRefusal, refusing407, type Transport, type TransportConfig, type TransportFetch, TlsSetupError } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
 
 /** The options of `Deno.createHttpClient` aiofetch gives. */
@@ -28,10 +29,8 @@ interface DenoHttp {
 
 /**
  * True when Deno's own client can carry `config`: it cannot skip
- * verification, send another name, or show the peer's certificate; and
- * through a proxy it sends the proxy's credentials on to an https origin,
- * inside the tunnel, and does not say what status a refused CONNECT had
- * (so only http targets go through a proxy on it: `proxiedTransport`).
+ * verification, send another name, or show the peer's certificate (a proxy
+ * is `proxiedTransport`'s).
  */
 function native({ tls, proxy, socket }: TransportConfig): boolean {
   // Nor can it resolve a name another way, or keep to one address family.
@@ -68,26 +67,55 @@ function nativeTransport(options: HttpClientOptions): Transport {
 }
 
 /**
- * Through a proxy: http targets forwarded by Deno's own client (absolute
+ * What Deno's client says of a tunnel it could not open, as the other
+ * runtimes report it: a 407 as the proxy's refusal, a CONNECT closed
+ * unanswered as the proxy closing the connection. Any other refusal it
+ * names only "unsuccessful tunnel", so the proxy is asked once more, by
+ * aiofetch itself, for its status (tunnel.ts). Anything else is as thrown.
+ */
+async function tunnelFailure(err: unknown, proxy: ProxyConfig, url: URL, signal: AbortSignal | null | undefined): Promise<unknown> {
+  const said = (err as { cause?: unknown } | undefined)?.cause;
+  const text = said instanceof Error ? said.message : "";
+  // Not Deno's error as the cause: the most precise message in the chain is taken as the failure's, and it says less.
+  if (text.endsWith("proxy authentication required")) return new ProxyRefusal(407, "Proxy Authentication Required");
+  if (text.endsWith("unexpected eof while tunneling")) return closedUnanswered();
+  if (!text.endsWith("unsuccessful tunnel")) return err;
+  return (await refusal(proxy, url, signal).catch(() => undefined)) ?? err;
+}
+
+/**
+ * Through a proxy, on Deno's own client: http targets forwarded (absolute
  * form, the proxy's headers and credentials among the request's, which go
- * to the proxy; its 407 read as the refusal it is on the other runtimes);
- * https targets through npm undici, opened on the first (see `native`).
+ * to the proxy; its 407 read as the refusal it is on the other runtimes),
+ * and https targets tunnelled, unless the proxy has credentials or headers
+ * to be sent: Deno's client would send its credentials on to the origin,
+ * inside the tunnel, and has no headers for a CONNECT. Those go through npm
+ * undici, opened on the first.
  */
 function proxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Transport {
   const { proxy } = config;
-  const forwarding = nativeTransport({ ...clientOptions(config), proxy: { url: proxy.origin } });
+  const native = nativeTransport({ ...clientOptions(config), proxy: { url: proxy.origin } });
   const extra: Record<string, string> = { ...proxy.headers };
   if (proxy.authorization !== undefined) extra["proxy-authorization"] = proxy.authorization;
-  const forward = refusing407((url, init) => forwarding.fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...extra } }));
+  const forward = refusing407((url, init) => native.fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...extra } }));
+  const tunnel: TransportFetch = async (url, init) => {
+    try {
+      return await native.fetch(url, init);
+    } catch (err) {
+      throw await tunnelFailure(err, proxy, url, init.signal);
+    }
+  };
+  const bare = proxy.authorization === undefined && !Object.keys(proxy.headers).length;
   let tunnelling: Promise<Transport> | undefined;
   return {
     fetch: (url, init) => {
       if (url.protocol === "http:") return forward(url, init);
+      if (bare) return tunnel(url, init);
       return (tunnelling ??= undiciFetchTransport(config)).then((transport) => transport.fetch(url, init));
     },
     close: async () => {
       const tunnels = await tunnelling?.catch(() => undefined);
-      await Promise.all([forwarding.close(), tunnels?.close()]);
+      await Promise.all([native.close(), tunnels?.close()]);
     },
   };
 }

@@ -3,7 +3,8 @@
  * for undici's connections (transport_proxy.ts) and for WebSockets
  * (ws_connection.ts). The request head, then the proxy's answer read off
  * the socket: a 2xx leaves the socket as the tunnel, anything else fails it
- * once, with the proxy's status.
+ * once, with the proxy's status. And a CONNECT made only to read the
+ * answer, for Deno's client, which does not say it (transport_deno.ts).
  */
 import type { Socket } from "node:net";
 import { type ProxyConfig, ProxyRefusal } from "./transport_types.ts";
@@ -26,6 +27,11 @@ const defaultPort = (protocol: string) => (protocol === "https:" || protocol ===
 function disconnected(message: string): Error {
   // Read as the proxy closing the connection (runtime/network_errors.ts), never retried in a loop by undici.
   return Object.assign(new Error(message), { code: "ECONNRESET" });
+}
+
+/** The proxy closed the connection without answering the CONNECT. */
+export function closedUnanswered(): Error {
+  return disconnected("the proxy closed the connection without answering the CONNECT");
 }
 
 /** Reads the proxy's answer to a CONNECT: resolves for a 2xx, rejects with its status otherwise (the socket destroyed). */
@@ -52,7 +58,7 @@ export function answer(socket: Socket): Promise<void> {
       const code = Number(status[1]);
       done(code >= 200 && code < 300 ? undefined : new ProxyRefusal(code, status[2]!));
     };
-    const onEnd = () => done(disconnected("the proxy closed the connection without answering the CONNECT"));
+    const onEnd = () => done(closedUnanswered());
     const onError = (err: Error) => done(err);
     const onTimeout = () => done(disconnected(`the proxy did not answer the CONNECT in ${ANSWER_TIMEOUT_MS / 1000} s`));
     socket.on("data", onData).on("end", onEnd).on("error", onError).on("timeout", onTimeout);
@@ -68,4 +74,29 @@ export function connectHead(proxy: ProxyConfig, target: TunnelTarget): string {
   for (const [name, value] of Object.entries(proxy.headers)) lines.push(`${name}: ${value}`);
   if (proxy.authorization !== undefined) lines.push(`proxy-authorization: ${proxy.authorization}`);
   return `${lines.join("\r\n")}\r\n\r\n`;
+}
+
+/**
+ * Asks `proxy` for a tunnel to `target`'s origin only to read its answer:
+ * its refusal, or undefined when it opens the tunnel after all (which is
+ * then closed). Rejects when the proxy cannot be reached or does not answer;
+ * `signal` ends it early.
+ */
+export async function refusal(proxy: ProxyConfig, target: TunnelTarget, signal?: AbortSignal | null): Promise<ProxyRefusal | undefined> {
+  const net = await import("node:net");
+  const { hostname, port } = new URL(proxy.origin);
+  const socket = net.connect({ host: hostname, port: Number(port) || 80 });
+  const abort = () => socket.destroy(new Error("aborted"));
+  signal?.addEventListener("abort", abort, { once: true });
+  try {
+    socket.write(connectHead(proxy, target));
+    await answer(socket);
+    socket.destroy();
+    return undefined;
+  } catch (err) {
+    if (err instanceof ProxyRefusal) return err;
+    throw err;
+  } finally {
+    signal?.removeEventListener("abort", abort);
+  }
 }

@@ -8,7 +8,8 @@
  *   answer for a tunnel) unless Proxy-Authorization is Basic `user:p@ss`
  *   ({@link PROXY_USER}, {@link PROXY_PASSWORD});
  * - `drop`: closes every connection as soon as a request head arrives,
- *   answering nothing.
+ *   answering nothing;
+ * - `forbid`: answers every CONNECT 403 Forbidden, and forwards as `open`.
  *
  * Forwarding and tunnelling are the examples' proxy's (examples/proxy_server.ts).
  */
@@ -17,7 +18,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { forward, tunnel } from "../../examples/proxy_server.ts";
 import { listen, type Listening } from "./listen.ts";
 
-export type ProxyMode = "open" | "auth" | "drop";
+export type ProxyMode = "open" | "auth" | "drop" | "forbid";
 
 /** What the proxy was asked. */
 export interface ProxyEntry {
@@ -75,6 +76,7 @@ export async function startProxy(mode: ProxyMode = "open"): Promise<TestProxy> {
     const entry: ProxyEntry = { type: "connect", target: req.url!, proxyAuthorization: req.headers["proxy-authorization"], headers: req.headers };
     log.push(entry);
     if (mode === "drop") return void client.destroy();
+    if (mode === "forbid") return void client.end("HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n");
     if (refused(entry.proxyAuthorization)) {
       return void client.end(`HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: ${CHALLENGE}\r\ncontent-length: 0\r\n\r\n`);
     }
