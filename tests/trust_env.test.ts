@@ -69,6 +69,36 @@ test("trustEnv: the lower-case variable wins, all_proxy stands in for a scheme w
   assert.deepEqual(explicit, ["200"]);
 });
 
+test("a proxy of the session's or the request's serves every host, whatever no_proxy lists, with trustEnv or without", async () => {
+  const seen = open.log.length;
+  const env = { NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" };
+  const bySession = await inChild(`proxy: ${JSON.stringify(open.url)}`, `
+    await get("${plain.url}/get");
+    await get("${https.url}/get");
+  `, env);
+  const byRequest = await inChild("trustEnv: true", `await get("${plain.url}/get", { proxy: ${JSON.stringify(open.url)} });`, env);
+  assert.deepEqual([...bySession, ...byRequest], ["200", "200", "200"]);
+  assert.deepEqual(logFrom(open, seen), [
+    ["forward", `${plain.url}/get`, undefined],
+    ["connect", `127.0.0.1:${https.port}`, undefined],
+    ["forward", `${plain.url}/get`, undefined],
+  ]);
+});
+
+test("on Deno, a proxy without leave to read no_proxy fails naming --allow-env rather than risk going around the proxy", async () => {
+  const result = await runChild(`
+    import { ClientSession } from MOD;
+    const session = new ClientSession({ proxy: ${JSON.stringify(open.url)} });
+    try {
+      console.log((await session.get("${plain.url}/get")).status);
+    } catch (err) {
+      console.log(err.name, /--allow-env/.test(err.message));
+    }
+    await session.close();
+  `, 30_000, { NO_PROXY: "127.0.0.1" }, ["--allow-net"]);
+  assert.equal(result.stdout.trim(), isDeno ? "ClientConnectionError true" : "200", result.stderr);
+});
+
 test("trustEnv: a proxy variable that is not an http URL is a TypeError naming it", async () => {
   const printed = await inChild("trustEnv: true", "", { HTTPS_PROXY: "https://proxy.test:3128" }).catch((err: unknown) => [String(err)]);
   assert.match(printed.join("\n"), /new ClientSession\(\): HTTPS_PROXY: proxy must be an http: URL, got https:/);

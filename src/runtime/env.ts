@@ -40,3 +40,22 @@ export function environmentHasProxy(): boolean {
     return false;
   }
 }
+
+interface DenoPermissions {
+  querySync?(descriptor: { name: "env"; variable: string }): { state: string };
+}
+
+/**
+ * Whether NO_PROXY or no_proxy is set and not empty: Deno's and Bun's own
+ * clients apply them to every proxy, one given to them explicitly too, with
+ * no way to be told not to. `undefined` where they cannot be read without
+ * asking for the permission (Deno without `--allow-env` for them), which is
+ * never asked for here.
+ */
+export function noProxySet(): boolean | undefined {
+  const names = ["NO_PROXY", "no_proxy"];
+  const permissions = (globalThis as { Deno?: { permissions?: DenoPermissions } }).Deno?.permissions;
+  if (permissions && !names.every((variable) => permissions.querySync?.({ name: "env", variable }).state === "granted")) return undefined;
+  const env = environment();
+  return names.some((name) => Boolean(env?.get(name)));
+}

@@ -5,8 +5,10 @@
  * verification is never reused by a request that asks for it; the
  * connections then close when idle, not with the connector). A fingerprint
  * and the socket settings (`resolve`, `family`, `localAddr`,
- * `keepaliveTimeout`) go through npm undici's fetch (transport_undici.ts).
+ * `keepaliveTimeout`) go through npm undici's fetch (transport_undici.ts), as
+ * does a proxy while the environment sets NO_PROXY (env.ts, `noProxySet`).
  */
+import { noProxySet } from "./env.ts";
 import { refusing407, type Transport, type TransportConfig, type TransportFetch } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
 
@@ -64,7 +66,9 @@ function connection(config: TransportConfig): BunConnection {
 export function openBunTransport(config: TransportConfig): Promise<Transport> {
   // Bun calls tls.checkServerIdentity only for a chain it verified, so a pin without verification goes through npm undici;
   // so do the socket settings, which Bun's fetch has no way to take (its idle timeout counts in steps of seconds).
-  if (config.tls?.fingerprint !== undefined || config.socket) return undiciFetchTransport(config);
+  // And a proxy while NO_PROXY is set: Bun's fetch would go around it for the hosts listed, where a proxy of aiofetch's
+  // serves every host (aiohttp's rule).
+  if (config.tls?.fingerprint !== undefined || config.socket || (config.proxy && noProxySet())) return undiciFetchTransport(config);
   const options = connection(config);
   const Session = (globalThis as unknown as { Bun: { FetchSession?: FetchSessionClass } }).Bun.FetchSession;
   const refusals = config.proxy ? refusing407 : (send: TransportFetch) => send;

@@ -7,8 +7,10 @@
  * certificate (for a fingerprint), to resolve a name another way or to keep
  * to one address family, so those go through npm undici's fetch
  * (transport_undici.ts), which needs `--allow-env`; so do https targets
- * through a proxy with credentials or headers (`proxiedTransport`).
+ * through a proxy with credentials or headers (`proxiedTransport`), and
+ * every proxy where the environment's NO_PROXY may apply (env.ts, `noProxySet`).
  */
+import { noProxySet } from "./env.ts";
 import { closedUnanswered, refusal } from "./tunnel.ts";
 import { type ProxyConfig, ProxyRefusal, refusing407, type Transport, type TransportConfig, type TransportFetch, TlsSetupError } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
@@ -122,7 +124,9 @@ function proxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Tra
 
 /** The transport for `config` on Deno. */
 export async function openDenoTransport(config: TransportConfig): Promise<Transport> {
-  if (config.proxy && native({ ...config, proxy: undefined })) return proxiedTransport({ ...config, proxy: config.proxy });
+  // Deno's client goes around any proxy for the hosts NO_PROXY lists, and a proxy of aiofetch's serves every host
+  // (aiohttp's rule): with the variable set, or unreadable without asking, the proxy goes through npm undici.
+  if (config.proxy && native({ ...config, proxy: undefined }) && noProxySet() === false) return proxiedTransport({ ...config, proxy: config.proxy });
   if (!native(config)) return await undiciFetchTransport(config);
   return nativeTransport(clientOptions(config));
 }
