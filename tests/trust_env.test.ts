@@ -86,17 +86,21 @@ test("a proxy of the session's or the request's serves every host, whatever no_p
 });
 
 test("on Deno, a proxy without leave to read no_proxy fails naming --allow-env rather than risk going around the proxy", async () => {
-  const result = await runChild(`
+  const child = (permissions: string[], options: string) => runChild(`
     import { ClientSession } from MOD;
-    const session = new ClientSession({ proxy: ${JSON.stringify(open.url)} });
+    const session = new ClientSession(${options});
     try {
       console.log((await session.get("${plain.url}/get")).status);
     } catch (err) {
-      console.log(err.name, /--allow-env/.test(err.message));
+      console.log(err.name, err.flag, err.message.startsWith("GET ${plain.url}/get: "));
     }
     await session.close();
-  `, 30_000, { NO_PROXY: "127.0.0.1" }, ["--allow-net"]);
-  assert.equal(result.stdout.trim(), isDeno ? "ClientConnectionError true" : "200", result.stderr);
+  `, 30_000, { NO_PROXY: "127.0.0.1" }, permissions);
+  const proxied = await child(["--allow-net"], `{ proxy: ${JSON.stringify(open.url)} }`);
+  assert.equal(proxied.stdout.trim(), isDeno ? "RuntimePermissionError --allow-env true" : "200", proxied.stderr);
+  // The same error for a request Deno does not let out at all.
+  const unallowed = await child(["--allow-env"], "{}");
+  assert.equal(unallowed.stdout.trim(), isDeno ? "RuntimePermissionError --allow-net true" : "200", unallowed.stderr);
 });
 
 test("trustEnv: a proxy variable that is not an http URL is a TypeError naming it", async () => {

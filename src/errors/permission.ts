@@ -4,7 +4,9 @@ import { ClientError, type ClientErrorOptions } from "./client_error.ts";
  * The runtime refused a permission aiofetch needs (Deno's `NotCapable`):
  * `flag` is the command-line flag that grants it, such as `--allow-net`, or
  * `--allow-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE`, which the WebSocket
- * client needs on Deno. The runtime's own error is `cause`.
+ * client needs on Deno. A request refused one (`--allow-net` for its host,
+ * `--allow-env` where npm undici loads) fails with it too, its message
+ * naming the method and URL. The runtime's own error is `cause`.
  *
  * @example
  * ```ts
