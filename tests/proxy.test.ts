@@ -87,6 +87,20 @@ test("a proxy that refuses a tunnel: ClientHttpProxyError with its status and re
   assert.ok(forbid.log.every(({ type, target }) => type === "connect" && target === `127.0.0.1:${https.port}`));
 });
 
+test("a proxy at an IPv6 address that refuses a tunnel: ClientHttpProxyError with its status", async () => {
+  const { createServer } = await import("node:net");
+  const refusing = createServer((socket) => socket.once("data", () => socket.end("HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n")));
+  await new Promise<void>((resolve) => refusing.listen(0, "::1", resolve));
+  try {
+    await using session = trusting();
+    const { port } = refusing.address() as { port: number };
+    const err = await failure(session.get(`${https.url}/get`, { proxy: `http://[::1]:${port}` }), ClientHttpProxyError);
+    assert.equal(err.status, 403);
+  } finally {
+    await new Promise((resolve) => refusing.close(resolve));
+  }
+});
+
 test("a proxy that closes the CONNECT unanswered: ServerDisconnectedError after one attempt, not a reconnect loop", async () => {
   for (const way of bareAndCredentialed) {
     await using session = trusting();

@@ -85,7 +85,8 @@ export function connectHead(proxy: ProxyConfig, target: TunnelTarget): string {
 export async function refusal(proxy: ProxyConfig, target: TunnelTarget, signal?: AbortSignal | null): Promise<ProxyRefusal | undefined> {
   const net = await import("node:net");
   const { hostname, port } = new URL(proxy.origin);
-  const socket = net.connect({ host: hostname, port: Number(port) || 80 });
+  // An IPv6 proxy's hostname keeps its brackets in a URL; net.connect takes the bare address.
+  const socket = net.connect({ host: hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(port) || 80 });
   const abort = () => socket.destroy(new Error("aborted"));
   signal?.addEventListener("abort", abort, { once: true });
   try {
