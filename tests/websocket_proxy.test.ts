@@ -188,6 +188,23 @@ test("trustEnv: ws: takes http_proxy and wss: https_proxy, credentials from the 
   assert.deepEqual(logFrom(auth, seen), [["connect", `127.0.0.1:${server.port}`, PROXY_BASIC], ["connect", `127.0.0.1:${server.tlsPort}`, PROXY_BASIC]]);
 });
 
+test("without trustEnv a socket takes no proxy of the environment's; a proxy of aiofetch's serves every host, whatever no_proxy lists", async () => {
+  const seen = open.log.length;
+  const result = await runChild(`
+    import { ClientSession, TCPConnector } from MOD;
+    const session = new ClientSession({ connector: new TCPConnector({ ssl: { ca: ${JSON.stringify(certs.ca)} } }) });
+    for (const [url, options] of [["${server.url}/echo", {}], ["${server.tlsUrl}/echo", {}], ["${server.url}/echo", { proxy: ${JSON.stringify(open.url)} }]]) {
+      const ws = await session.wsConnect(url, options);
+      await ws.sendStr("env");
+      console.log(await ws.receiveStr());
+      await ws.close();
+    }
+  `, 30_000, { HTTP_PROXY: open.url, HTTPS_PROXY: open.url, NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" });
+  assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}`);
+  assert.deepEqual(result.stdout.trim().split("\n"), ["env", "env", "env"]);
+  assert.deepEqual(logFrom(open, seen), [["connect", `127.0.0.1:${server.port}`, undefined]]);
+});
+
 test("proxy settings of wsConnect are checked before anything is sent", async () => {
   await using session = new ClientSession();
   const url = `${server.url}/echo`;
