@@ -8,7 +8,7 @@ import {
 import { ClientPayloadError } from "./payload.ts";
 import { ClientConnectorCertificateError, ClientConnectorSSLError, ServerFingerprintMismatch } from "./tls.ts";
 import { describeRequest } from "./describe.ts";
-import { RuntimePermissionError } from "./permission.ts";
+import { deniedPermission, RuntimePermissionError } from "./permission.ts";
 import { ClientHttpProxyError, ClientProxyConnectionError } from "./proxy.ts";
 import { headersInit, type HeaderRecord } from "../headers.ts";
 import { readNetworkFailure } from "../runtime/network_errors.ts";
@@ -31,16 +31,6 @@ function proxyUnreachable(label: string, proxy: string, code: string, detail: st
   return new ClientProxyConnectionError(`${label}: cannot connect to the proxy ${host} (${code}): ${detail}`, { host: hostname, port, code, cause });
 }
 
-/** Deno's refusal of a permission (`NotCapable`; `PermissionDenied` on older Denos) in `err`'s cause chain. */
-function refusedPermission(err: unknown): Error | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current.name === "NotCapable" || current.name === "PermissionDenied") return current;
-    current = current.cause;
-  }
-  return undefined;
-}
-
 /**
  * The error to throw for a failure before the response arrived. `aborted` is
  * the request's abort reason, if it was aborted: the user's own reason, or the
@@ -52,12 +42,8 @@ export function toClientError(err: unknown, hop: FailedHop, aborted: unknown, pr
   if (err instanceof ClientError) return err;
   const { method, url } = hop;
   const label = describeRequest(method, url);
-  const refused = refusedPermission(err);
-  if (refused) {
-    // Deno's message names the flag: "Requires env access to "…", run again with the --allow-env flag".
-    const flag = /--allow-[a-z-]+/.exec(refused.message)?.[0] ?? "--allow-net";
-    return new RuntimePermissionError(`${label}: Deno refused a permission, ${flag}: ${refused.message}`, flag, { cause: err });
-  }
+  const denied = deniedPermission(err);
+  if (denied) return new RuntimePermissionError(`${label}: Deno refused a permission, ${denied.flag}: ${denied.error.message}`, denied.flag, { cause: err });
   const { kind, code, detail, reason, pin, tunnel } = readNetworkFailure(err);
   const where = { host: url.hostname, port: portOf(url), code, cause: err };
   if (proxy !== undefined && (kind === "refused" || kind === "dns")) return proxyUnreachable(label, proxy, code, detail, err);

@@ -27,3 +27,19 @@ export class RuntimePermissionError extends ClientError {
     this.flag = flag;
   }
 }
+
+/**
+ * Deno's refusal of a permission (`NotCapable`, or `PermissionDenied` on
+ * older Denos) in `err` or its causes, with the flag its message names
+ * ("run again with the --allow-env flag"); `undefined` for any other error.
+ */
+export function deniedPermission(err: unknown): { error: Error; flag: string } | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current.name === "NotCapable" || current.name === "PermissionDenied") {
+      return { error: current, flag: /--allow-[a-z-]+/.exec(current.message)?.[0] ?? "--allow-net" };
+    }
+    current = current.cause;
+  }
+  return undefined;
+}

@@ -14,7 +14,7 @@
  */
 import type { Socket } from "node:net";
 import type { OwnConnection } from "./ws_connection.ts";
-import { RuntimePermissionError } from "../errors/permission.ts";
+import { deniedPermission, RuntimePermissionError } from "../errors/permission.ts";
 import type { HeaderRecord } from "../headers.ts";
 import type { TransportConfig } from "./transport_types.ts";
 import { type IncomingLike, socketOf, type WsSocket, WsTransport, type WSTransport } from "./ws_transport.ts";
@@ -84,11 +84,10 @@ function loadWs(): Promise<WsConstructor> {
  * the one Deno's message names. `undefined` for any other error.
  */
 export function permissionError(err: unknown, flag?: string): RuntimePermissionError | undefined {
-  const name = (err as { name?: unknown } | null)?.name;
-  if (name !== "NotCapable" && name !== "PermissionDenied") return undefined;
-  const message = err instanceof Error ? err.message : String(err);
-  const named = flag ?? /--allow-[a-z-]+/.exec(message)?.[0] ?? "--allow-net";
-  return new RuntimePermissionError(`WebSocket on Deno needs ${named} (${message})`, named, { cause: err });
+  const denied = deniedPermission(err);
+  if (!denied) return undefined;
+  const named = flag ?? denied.flag;
+  return new RuntimePermissionError(`WebSocket on Deno needs ${named} (${denied.error.message})`, named, { cause: err });
 }
 
 /** The headers of a node:http message, repeats (Set-Cookie) kept apart. */
