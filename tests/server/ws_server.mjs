@@ -166,7 +166,9 @@ const servers = {
   tlsPort: https.createServer(leaf, serveHttp),
   mtlsPort: https.createServer({ ...leaf, ca: fixture("client-ca.pem"), requestCert: true, rejectUnauthorized: true }, serveHttp),
 };
-const socketPath = join(tmpdir(), `aiofetch-ws-${process.pid}.sock`);
+// A process id comes round again: a socket file a killed server left behind must not make a later one's listen fail.
+const socketPath = join(tmpdir(), `aiofetch-ws-${process.pid}-${Date.now()}.sock`);
+rmSync(socketPath, { force: true });
 const unix = http.createServer(serveHttp);
 const listening = [...Object.entries(servers), ["socketPath", unix]].map(([name, server]) => {
   server.on("upgrade", upgrade);
@@ -177,6 +179,8 @@ const listening = [...Object.entries(servers), ["socketPath", unix]].map(([name,
 });
 Promise.all(listening).then((ports) => process.stdout.write(`${JSON.stringify(Object.fromEntries(ports))}\n`));
 process.on("exit", () => rmSync(socketPath, { force: true }));
+// Killed rather than told to stop (a test runner's timeout), it still takes its socket file with it.
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => process.exit(1));
 process.stdin.on("end", () => process.exit(0));
 process.stdin.resume();
 setTimeout(() => process.exit(2), HARD_CAP_MS).unref();
