@@ -138,6 +138,14 @@ async function fetchWithOptions(): Promise<Client> {
   };
 }
 
+/** A client of scenario 5 alone: a default session, read the way `read` reads a download. */
+async function downloadOnly(read: (session: import("../mod.ts").ClientSession) => (url: string) => Promise<number>): Promise<Client> {
+  const { ClientSession } = await import("../mod.ts");
+  const session = new ClientSession();
+  const unsupported = () => Promise.reject(new Error("scenario 5 only"));
+  return { getText: unsupported, postJson: unsupported, getQuery: unsupported, download: read(session), close: () => session.close() };
+}
+
 /** The client named `name`; throws if there is none. */
 export function spec(name: string): ClientSpec {
   const found = CLIENTS.find((client) => client.name === name);
@@ -153,22 +161,20 @@ export const CLIENTS: readonly ClientSpec[] = [
   { name: "aiofetch (DummyCookieJar)", load: (_base, modules) => aiofetch(true, modules?.own) },
   // Another checkout's aiofetch (bench/run.mjs --base), with the default jar: a change measured in the same rounds.
   { name: "aiofetch (base)", load: (_base, modules) => (modules?.baseline ? aiofetch(false, modules.baseline) : Promise.resolve(undefined)) },
+  // Scenario 5 only: the body read through aiofetch's StreamReader.
+  { name: "aiofetch .content", streamOnly: true, load: () => downloadOnly((session) => async (url) => drainIterable((await session.get(url)).content.iterAny())) },
+  // Scenario 5 only: session.download() into a stream that counts and drops the bytes (no disk in the way).
   {
-    // Scenario 5 only: the body read through aiofetch's StreamReader.
-    name: "aiofetch .content",
+    name: "aiofetch .download()",
     streamOnly: true,
-    load: async () => {
-      const { ClientSession } = await import("../mod.ts");
-      const session = new ClientSession();
-      const unsupported = () => Promise.reject(new Error("scenario 5 only"));
-      return {
-        getText: unsupported,
-        postJson: unsupported,
-        getQuery: unsupported,
-        download: async (url) => drainIterable((await session.get(url)).content.iterAny()),
-        close: () => session.close(),
-      };
-    },
+    load: () =>
+      downloadOnly((session) => async (url) => {
+        let bytes = 0;
+        const sink = new WritableStream<Uint8Array>({ write: (chunk) => void (bytes += chunk.byteLength) });
+        const result = await session.download(url, sink);
+        if (result.bytes !== bytes) throw new Error(`session.download() reported ${result.bytes} bytes, the stream got ${bytes}`);
+        return bytes;
+      }),
   },
   {
     name: "ky",

@@ -10,7 +10,8 @@
  * fetch (the client's time ÷ raw fetch's in the same round), then the median
  * and min–max time of a crawl. The goal is aiofetch first: the fastest of
  * all clients, raw fetch included. Written to bench/RESULTS-crawl.md (a
- * --quick or --only run to bench/.tmp/). See bench/README.md ("Crawl").
+ * --quick or --only run to bench/.tmp/). A full `npm run bench` runs it too, for
+ * its goals section (bench/goals.mjs). See bench/README.md ("Crawl").
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -106,7 +107,9 @@ try {
 
 const text = document(rendered, skipped, (Date.now() - started) / 1000);
 const dir = quick || only ? join(root, "bench", ".tmp") : join(root, "bench");
-mkdirSync(dir, { recursive: true });
+mkdirSync(join(root, "bench", ".tmp"), { recursive: true });
 const file = join(dir, "RESULTS-crawl.md");
 writeFileSync(file, text);
+// A full run's goal lines, for the goals section of bench/RESULTS.md (bench/run.mjs runs this crawl too).
+if (dir !== join(root, "bench", ".tmp")) writeFileSync(join(root, "bench", ".tmp", "crawl-goals.json"), JSON.stringify(rendered.map(({ goal }) => goal)));
 console.log(`\n${text}\n[crawl] written to ${file.slice(root.length + 1)}`);
