@@ -206,12 +206,15 @@ export class CookieJar implements AbstractCookieJar {
     return new (toughCookie().CookieJar)(boundedCookieStore(this.#limits), { rejectPublicSuffixes: true, allowSecureOnLocal: true });
   }
 
-  /** The URL tough-cookie should see: https for origins treated as secure. */
-  #cookieUrl(url: URL): string {
+  /**
+   * The URL tough-cookie should see: https for origins treated as secure. A
+   * URL object, not its text, which tough-cookie would parse twice per call.
+   */
+  #cookieUrl(url: URL): URL {
     if (url.protocol === "http:" && this.#secureOrigins.has(url.origin)) {
-      return `https://${url.host}${url.pathname}`;
+      return new URL(`https://${url.host}${url.pathname}`);
     }
-    return url.href;
+    return url;
   }
 
   /** The cookies to send to `url`: shared ones, then those matching its domain, path, scheme and expiry. */
