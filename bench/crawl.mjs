@@ -106,10 +106,11 @@ try {
 }
 
 const text = document(rendered, skipped, (Date.now() - started) / 1000);
-const dir = quick || only ? join(root, "bench", ".tmp") : join(root, "bench");
-mkdirSync(join(root, "bench", ".tmp"), { recursive: true });
-const file = join(dir, "RESULTS-crawl.md");
+const full = !quick && !only;
+const scratch = join(root, "bench", ".tmp");
+mkdirSync(scratch, { recursive: true });
+const file = join(full ? join(root, "bench") : scratch, "RESULTS-crawl.md");
 writeFileSync(file, text);
 // A full run's goal lines, for the goals section of bench/RESULTS.md (bench/run.mjs runs this crawl too).
-if (dir !== join(root, "bench", ".tmp")) writeFileSync(join(root, "bench", ".tmp", "crawl-goals.json"), JSON.stringify(rendered.map(({ goal }) => goal)));
+if (full) writeFileSync(join(scratch, "crawl-goals.json"), JSON.stringify(rendered.map(({ goal }) => goal)));
 console.log(`\n${text}\n[crawl] written to ${file.slice(root.length + 1)}`);

@@ -5,11 +5,8 @@
  * the same run makes (bench/crawl.mjs). The per-runtime "Targets" lists
  * below the summary break the same figures down further.
  */
-import { ratioText, REQUEST_KEYS, rssCheck, STREAMERS, titleOf } from "./report.mjs";
+import { AIOFETCH, PEERS, ratioText, REQUEST_KEYS, rssCheck, STREAMERS, titleOf, WITH_OPTIONS } from "./report.mjs";
 
-const AIOFETCH = "aiofetch";
-const WITH_OPTIONS = "fetch (aiofetch's options)";
-const PEERS = ["ofetch", "ky"];
 /** How a user reads the body in each of the download clients. */
 const WAY = { aiofetch: "resp.body", "aiofetch .content": "resp.content", "aiofetch .download()": "session.download()" };
 

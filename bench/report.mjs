@@ -13,12 +13,12 @@ export const SCENARIOS = [
 export const REQUEST_KEYS = SCENARIOS.map((scenario) => scenario.key);
 const BASELINE = "fetch";
 /** Raw fetch given the options aiofetch asks fetch for (Deno and Bun): goal 2's second floor. */
-const WITH_OPTIONS = "fetch (aiofetch's options)";
-const AIOFETCH = "aiofetch";
+export const WITH_OPTIONS = "fetch (aiofetch's options)";
+export const AIOFETCH = "aiofetch";
 const DUMMY_JAR = "aiofetch (DummyCookieJar)";
 const BASE = "aiofetch (base)";
 export const STREAMERS = ["aiofetch", "aiofetch .content", "aiofetch .download()"];
-const PEERS = ["ky", "ofetch"];
+export const PEERS = ["ky", "ofetch"];
 /** Peak RSS may grow this much more than raw fetch's from the small download to the large one. */
 const RSS_SLACK = 16 * 2 ** 20;
 

@@ -138,8 +138,7 @@ function machine() {
   return `${cpus.length} cores (${cpus[0]?.model.trim() ?? "unknown CPU"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB memory, ${os.type()} ${os.release()}`;
 }
 
-function section(result) {
-  const analysis = analyse(result);
+function section(result, analysis) {
   const notes = Object.entries(result.skipped).map(([what, why]) => `- ${what}: ${why}`);
   return [
     `## ${result.runtime.label}`,
@@ -176,7 +175,7 @@ function document(results, plan, mode, seconds, crawl) {
     "",
     summary(entries),
     "",
-    ...results.flatMap((result) => [section(result), ""]),
+    ...results.flatMap((result, i) => [section(result, entries[i].analysis), ""]),
   ].join("\n");
 }
 

@@ -166,8 +166,8 @@ const servers = {
   tlsPort: https.createServer(leaf, serveHttp),
   mtlsPort: https.createServer({ ...leaf, ca: fixture("client-ca.pem"), requestCert: true, rejectUnauthorized: true }, serveHttp),
 };
-// A process id comes round again: a socket file a killed server left behind must not make a later one's listen fail.
-const socketPath = join(tmpdir(), `aiofetch-ws-${process.pid}-${Date.now()}.sock`);
+const socketPath = join(tmpdir(), `aiofetch-ws-${process.pid}.sock`);
+// Process ids come round again: a file a killed server left at this path is not a server, and would fail the listen.
 rmSync(socketPath, { force: true });
 const unix = http.createServer(serveHttp);
 const listening = [...Object.entries(servers), ["socketPath", unix]].map(([name, server]) => {
