@@ -7,10 +7,10 @@
  */
 import type { BaseConnector, HopTransport } from "../connector/base.ts";
 import { toClientError } from "../errors/classify.ts";
-import { headersInit } from "../headers.ts";
+import { type HeaderRecord, headersInit } from "../headers.ts";
 import type { EncodedBody } from "../request/body.ts";
 import { hopBody } from "../request/upload.ts";
-import { ClientResponse, type SentRequest } from "../response/response.ts";
+import { ClientResponse, ClientResponseInit, type SentRequest } from "../response/response.ts";
 import { HOP_INIT, withRequestSignal } from "../runtime/hop_init.ts";
 import type { Deadline } from "../timeout.ts";
 import type { SentObserver } from "./observers.ts";
@@ -26,6 +26,29 @@ export interface HopRequest extends SentRequest {
    * for it ({@link sendHop}).
    */
   readonly signal?: AbortSignal | undefined;
+}
+
+/** A hop of the request's own redirect loop (a middleware's hops are its own objects). A class, not an object literal: its objects live as long as the request, and V8 moves a literal's allocation site to the old generation once most of them outlive a young-generation collection (bench/README.md, "Where the time goes"). */
+export class LoopHop implements HopRequest {
+  constructor(
+    readonly method: string,
+    readonly url: URL,
+    readonly headers: HeaderRecord,
+    readonly body: EncodedBody | undefined,
+  ) {}
+}
+
+/**
+ * The init a hop's fetch gets, before the members of {@link HOP_INIT}, the
+ * signal and `duplex` are added. A class, not an object literal: its objects live as long as the request, and V8 moves a literal's allocation site to the old generation once most of them outlive a young-generation collection (bench/README.md, "Where the time goes").
+ */
+class HopInit {
+  readonly redirect = "manual" as const;
+  constructor(
+    readonly method: string,
+    readonly headers: HeadersInit,
+    readonly body: BodyInit | null | undefined,
+  ) {}
 }
 
 /** The request-wide facts a hop needs. */
@@ -57,14 +80,14 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
     if (trace) await trace.send("onRequestHeadersSent", { method: hop.method, url: hop.url, headers: traceHeaders(hop.headers) });
     // HOP_INIT: bodies come as sent, and aiofetch decodes them (response/decoding.ts); on Bun, no proxy of the
     // environment's. Assigned, not spread first: members added after a spread cost Node microseconds.
-    const init: RequestInit & { duplex?: "half" } = Object.assign({ method: hop.method, headers: headersInit(hop.headers), body: body.body, redirect: "manual" as const }, HOP_INIT);
+    const init: RequestInit & { duplex?: "half" } = Object.assign(new HopInit(hop.method, headersInit(hop.headers), body.body), HOP_INIT);
     if (body.duplex) init.duplex = body.duplex;
     // The request's own signal is made only if the transport reads it (fetch does; Node's dispatcher needs none).
     if (hop.signal === undefined || deadline.ownsSignal(hop.signal)) withRequestSignal(init, deadline);
     else init.signal = hop.signal;
     const raw = await transport.fetch(hop.url, init);
     deadline.connected();
-    return new ClientResponse(raw, { sent: hop, deadline, maxBodySize: ctx.maxBodySize, autoDecompress: ctx.autoDecompress, onFinish: release });
+    return new ClientResponse(raw, new ClientResponseInit(hop, deadline, ctx.maxBodySize, ctx.autoDecompress, release));
   } catch (err) {
     release?.();
     throw toClientError(err, hop, deadline.abortReason(), transport.proxyFor?.(hop.url));

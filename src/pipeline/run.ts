@@ -10,7 +10,7 @@ import { copyHeaders } from "../headers.ts";
 import { adoptResponse, type ClientResponse, responseErrorInit } from "../response/response.ts";
 import type { RequestContext } from "./context.ts";
 import { cookieHeader, storeCookies } from "./cookies.ts";
-import { sendHop } from "./hop.ts";
+import { LoopHop, sendHop } from "./hop.ts";
 import { sendThrough } from "./middleware.ts";
 import { receivedObserver } from "./observers.ts";
 import type { OpenEntry } from "./open_bodies.ts";
@@ -58,7 +58,7 @@ async function sendRequest(ctx: RequestContext): Promise<ClientResponse> {
       if (hopAuth) sent.authorization = hopAuth.encode();
       if (cookies) sent.cookie = sent.cookie ? `${sent.cookie}; ${cookies}` : cookies;
       // No signal: the request's own, made only if the hop's fetch asks for it.
-      const hop = { method, url, headers: sent, body };
+      const hop = new LoopHop(method, url, sent, body);
       response = await (ctx.middlewares.length ? sendThrough(ctx.middlewares, hop, ctx) : sendHop(hop, ctx));
       storeCookies(cookieJar, response, url);
       const location = ctx.follow && REDIRECT_STATUSES.has(response.status) ? response.headers.get("location") : null;

@@ -41,20 +41,22 @@ const EMPTY_READER: ChunkReader = {
   cancel: () => Promise.resolve(),
 };
 
-/** How a {@link BodySource} guards the body it reads. */
-export interface BodySourceOptions {
-  /** `METHOD url`, for error messages; made only when one is thrown. */
-  label: () => string;
-  /** The request's timers and abort signal. */
-  deadline: Deadline;
-  /** Stop with a ClientPayloadError once more bytes than this arrive. */
-  maxBodySize: number | undefined;
-  /** The decoded size promised by the headers, checked at EOF; `undefined` if unknown. */
-  expectedSize: number | undefined;
-  /** Called once, when the body ends, fails or is cancelled: frees what the hop holds (its slot). */
-  onFinish: () => void;
-  /** Collects the whole (unread) body natively: the Response's own `arrayBuffer()`. */
-  collect?: () => Promise<ArrayBuffer>;
+/** How a {@link BodySource} guards the body it reads. A class, not an object literal: its objects live as long as the request, and V8 moves a literal's allocation site to the old generation once most of them outlive a young-generation collection (bench/README.md, "Where the time goes"). */
+export class BodySourceOptions {
+  constructor(
+    /** `METHOD url`, for error messages; made only when one is thrown. */
+    readonly label: () => string,
+    /** The request's timers and abort signal. */
+    readonly deadline: Deadline,
+    /** Stop with a ClientPayloadError once more bytes than this arrive. */
+    readonly maxBodySize: number | undefined,
+    /** The decoded size promised by the headers, checked at EOF; `undefined` if unknown. */
+    readonly expectedSize: number | undefined,
+    /** Called once, when the body ends, fails or is cancelled: frees what the hop holds (its slot). */
+    readonly onFinish: () => void,
+    /** Collects the whole (unread) body natively: the Response's own `arrayBuffer()`. */
+    readonly collect: (() => Promise<ArrayBuffer>) | undefined,
+  ) {}
 }
 
 /**
