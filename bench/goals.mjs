@@ -38,14 +38,15 @@ function nearFetch({ label, analysis }) {
 
 /** Goal 3: ahead of ofetch and ky in every request cell. */
 function aheadOfPeers({ label, analysis }) {
+  const cells = requestCells(analysis, AIOFETCH);
   const behind = [];
   for (const peer of PEERS) {
-    for (const [key, s] of requestCells(analysis, AIOFETCH)) {
+    for (const [key, s] of cells) {
       const theirs = analysis.stats[peer]?.[key]?.ratio;
       if (theirs !== undefined && s.ratio >= theirs) behind.push(`${titleOf(key)} ${ratioText(s.ratio)} against ${peer}'s ${ratioText(theirs)}`);
     }
   }
-  const ahead = requestCells(analysis, AIOFETCH).length * PEERS.length - behind.length;
+  const ahead = cells.length * PEERS.length - behind.length;
   return state(!behind.length, label, behind.length ? `behind in ${behind.length} cells: ${behind.join("; ")}` : `ahead in all ${ahead} cells`);
 }
 

@@ -170,7 +170,7 @@ export function summary(entries) {
   const head = ["runtime", "client", ...SCENARIOS.map((scenario) => scenario.title), "5. download", "6. cold start"];
   const rows = [];
   for (const { label, analysis } of entries) {
-    for (const name of [WITH_OPTIONS, AIOFETCH, DUMMY_JAR, BASE, "aiofetch .content", "aiofetch .download()", ...PEERS]) {
+    for (const name of [WITH_OPTIONS, AIOFETCH, DUMMY_JAR, BASE, ...STREAMERS.filter((streamer) => streamer !== AIOFETCH), ...PEERS]) {
       const s = analysis.stats[name];
       if (!s) continue;
       rows.push([label, name, ...REQUEST_KEYS.map((key) => ratioText(s[key]?.ratio)), ratioText(s.download?.ratio), ratioText(s.cold?.ratio)]);

@@ -28,7 +28,12 @@ export interface HopRequest extends SentRequest {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** A hop of the request's own redirect loop (a middleware's hops are its own objects). A class, not an object literal: its objects live as long as the request, and V8 moves a literal's allocation site to the old generation once most of them outlive a young-generation collection (bench/README.md, "Where the time goes"). */
+/**
+ * A hop of the request's own redirect loop (a middleware's hops are its own objects).
+ * A class, not an object literal: V8 tenures a literal's allocation site
+ * once most of its objects outlive a scavenge, as a request's do (see
+ * bench/README.md, "Where the time goes").
+ */
 export class LoopHop implements HopRequest {
   constructor(
     readonly method: string,
@@ -40,7 +45,7 @@ export class LoopHop implements HopRequest {
 
 /**
  * The init a hop's fetch gets, before the members of {@link HOP_INIT}, the
- * signal and `duplex` are added. A class, not an object literal: its objects live as long as the request, and V8 moves a literal's allocation site to the old generation once most of them outlive a young-generation collection (bench/README.md, "Where the time goes").
+ * signal and `duplex` are added. A class, as {@link LoopHop} is.
  */
 class HopInit {
   readonly redirect = "manual" as const;

@@ -18,7 +18,12 @@ export interface RequestDefaults {
 /** The per-request inputs that shape what is sent. */
 export type RequestShape = Pick<RequestOptions, "params" | "data" | "json" | "headers" | "auth" | "skipAutoHeaders">;
 
-/** A request ready for its first hop. A class, not an object literal: its objects live as long as the request, and V8 moves a literal's allocation site to the old generation once most of them outlive a young-generation collection (bench/README.md, "Where the time goes"). */
+/**
+ * A request ready for its first hop.
+ * A class, not an object literal: V8 tenures a literal's allocation site
+ * once most of its objects outlive a scavenge, as a request's do (see
+ * bench/README.md, "Where the time goes").
+ */
 export class PreparedRequest {
   constructor(
     /** Upper-case method. */

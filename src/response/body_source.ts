@@ -41,7 +41,12 @@ const EMPTY_READER: ChunkReader = {
   cancel: () => Promise.resolve(),
 };
 
-/** How a {@link BodySource} guards the body it reads. A class, not an object literal: its objects live as long as the request, and V8 moves a literal's allocation site to the old generation once most of them outlive a young-generation collection (bench/README.md, "Where the time goes"). */
+/**
+ * How a {@link BodySource} guards the body it reads.
+ * A class, not an object literal: V8 tenures a literal's allocation site
+ * once most of its objects outlive a scavenge, as a request's do (see
+ * bench/README.md, "Where the time goes").
+ */
 export class BodySourceOptions {
   constructor(
     /** `METHOD url`, for error messages; made only when one is thrown. */

@@ -13,7 +13,12 @@ import { StreamReader } from "./stream_reader.ts";
 import type { Deadline } from "../timeout.ts";
 import { type CookieInfo, parseSetCookies } from "../cookie_jar.ts";
 
-/** What the hop that got a {@link ClientResponse} hands it. A class, not an object literal: its objects live as long as the request, and V8 moves a literal's allocation site to the old generation once most of them outlive a young-generation collection (bench/README.md, "Where the time goes"). */
+/**
+ * What the hop that got a {@link ClientResponse} hands it.
+ * A class, not an object literal: V8 tenures a literal's allocation site
+ * once most of its objects outlive a scavenge, as a request's do (see
+ * bench/README.md, "Where the time goes").
+ */
 export class ClientResponseInit {
   constructor(
     /** The request as sent; `requestInfo` and `url` are made from it when asked for. */
