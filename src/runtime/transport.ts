@@ -7,9 +7,11 @@
  *
  * - Node (18, 20): the global fetch with a `dispatcher` made by npm undici 6
  *   (the line that still runs on Node 18), transport_node.ts.
- * - Deno: `Deno.createHttpClient` as fetch's `client` where it has the option;
- *   undici's own fetch where it has none (no verification, `serverName`, a
- *   fingerprint), transport_deno.ts.
+ * - Deno: aiofetch's own HTTP/1.1 client over Deno's sockets, with
+ *   `Deno.createHttpClient` as fetch's `client` for the hops it does not
+ *   carry and for a local address or a proxy; undici's own fetch where Deno
+ *   has no such option (no verification, `serverName`, a fingerprint),
+ *   transport_deno.ts.
  * - Bun: fetch's `tls` and `unix` members; undici's fetch for a fingerprint,
  *   transport_bun.ts.
  */

@@ -1,7 +1,11 @@
 /**
- * Deno's transport: `Deno.createHttpClient`, passed as fetch's `client`, for
- * a CA, a client certificate, a unix socket (its `unix` proxy transport), a
- * local address and an idle timeout. Deno has no way to skip verification
+ * Deno's transport. For a CA, a client certificate, a unix socket and an
+ * idle timeout, aiofetch's own HTTP/1.1 client (h1_client.ts) over
+ * `Deno.connect` and `Deno.connectTls`, since a request through Deno's fetch
+ * costs more (bench/README.md); the hops it does not carry (a streamed, form
+ * or Blob body) go through `Deno.createHttpClient`, passed as fetch's
+ * `client`, with the same settings, as do a local address (Deno's sockets
+ * take none) and a proxy. Deno has no way to skip verification
  * (its client silently ignores unknown options, and the CLI flag is
  * process-wide), to send another name as SNI, to see the server's
  * certificate (for a fingerprint), to resolve a name another way or to keep
@@ -11,6 +15,8 @@
  * every proxy where the environment's NO_PROXY may apply (env.ts, `noProxySet`).
  */
 import { noProxySet } from "./env.ts";
+import { type ByteSocket, SocketClient } from "./h1_client.ts";
+import { socketFetch } from "./transport_socket.ts";
 import { closedUnanswered, refusal } from "./tunnel.ts";
 import { type ProxyConfig, ProxyRefusal, refusing407, type Transport, type TransportConfig, type TransportFetch, TlsSetupError } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
@@ -27,7 +33,19 @@ interface HttpClientOptions {
 
 interface DenoHttp {
   createHttpClient(options: HttpClientOptions): { close(): void };
+  connect(options: { hostname: string; port: number; signal: AbortSignal } | { transport: "unix"; path: string }): Promise<ByteSocket>;
+  connectTls(options: TlsOptions & { port: number; cert: string; key: string }): Promise<TlsSocket>;
+  startTls(socket: ByteSocket, options: TlsOptions): Promise<TlsSocket>;
 }
+
+interface TlsOptions {
+  hostname: string;
+  caCerts?: string[];
+}
+
+type TlsSocket = ByteSocket & { handshake(): Promise<unknown> };
+
+const deno = () => (globalThis as unknown as { Deno: DenoHttp }).Deno;
 
 /**
  * True when Deno's own client can carry `config`: it cannot skip
@@ -54,10 +72,9 @@ function clientOptions({ tls, socketPath, socket }: TransportConfig): HttpClient
 
 /** Deno's own client for `options`, its fetch and its closing. */
 function nativeTransport(options: HttpClientOptions): Transport {
-  const deno = (globalThis as unknown as { Deno: DenoHttp }).Deno;
   let client: { close(): void };
   try {
-    client = deno.createHttpClient(options);
+    client = deno().createHttpClient(options);
   } catch (err) {
     // A certificate or key Deno cannot read: "No keys found in key data", …
     throw new TlsSetupError(`cannot set up TLS (${err instanceof Error ? err.message : String(err)})`);
@@ -122,11 +139,55 @@ function proxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Tra
   };
 }
 
+/**
+ * How aiofetch's own client connects for `config`: to its unix socket, or
+ * over TCP, with TLS for https. An abort ends a TCP connection still being
+ * made; Deno's TLS connection with a client certificate (`connectTls`, as
+ * `startTls` takes none) cannot be told to, and is closed once made.
+ */
+function connector({ tls, socketPath }: TransportConfig): (origin: string, signal: AbortSignal) => Promise<ByteSocket> {
+  if (socketPath !== undefined) return () => deno().connect({ transport: "unix", path: socketPath });
+  return async (origin, signal) => {
+    const url = new URL(origin);
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
+    if (url.protocol === "http:") return await deno().connect({ hostname, port, signal });
+    const options: TlsOptions = { hostname };
+    if (tls?.ca) options.caCerts = [...tls.ca];
+    const socket = tls?.cert !== undefined && tls.key !== undefined
+      ? await deno().connectTls({ ...options, port, cert: tls.cert, key: tls.key })
+      : await deno().startTls(await deno().connect({ hostname, port, signal }), options);
+    try {
+      // A certificate refused fails the connection here, not the first read.
+      await socket.handshake();
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    return socket;
+  };
+}
+
+/**
+ * aiofetch's own HTTP/1.1 client (h1_client.ts) for the hops it can send,
+ * Deno's client for the others: Deno's fetch costs more than the request.
+ */
+function socketTransport(config: TransportConfig): Transport {
+  const client = new SocketClient({ connect: connector(config), keepAliveTimeout: config.socket?.keepAliveTimeout });
+  const native = nativeTransport(clientOptions(config));
+  return {
+    fetch: socketFetch(client, native.fetch),
+    close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
+  };
+}
+
 /** The transport for `config` on Deno. */
 export async function openDenoTransport(config: TransportConfig): Promise<Transport> {
   // Deno's client goes around any proxy for the hosts NO_PROXY lists, and a proxy of aiofetch's serves every host
   // (aiohttp's rule): with the variable set, or unreadable without asking, the proxy goes through npm undici.
   if (config.proxy && native({ ...config, proxy: undefined }) && noProxySet() === false) return proxiedTransport({ ...config, proxy: config.proxy });
   if (!native(config)) return await undiciFetchTransport(config);
+  // Deno's own sockets take no local address.
+  if (config.socket?.localAddress === undefined) return socketTransport(config);
   return nativeTransport(clientOptions(config));
 }

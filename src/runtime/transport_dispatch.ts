@@ -98,7 +98,7 @@ const encoder = new TextEncoder();
  * takes them); null for none; `undefined` when only fetch sends it the way
  * fetch does (see the module comment).
  */
-function bodyBytes(body: unknown, method: string): Uint8Array | null | undefined {
+export function bodyBytes(body: unknown, method: string): Uint8Array | null | undefined {
   if (body === null || body === undefined) return null;
   if (method === "GET" || method === "HEAD") return undefined;
   if (typeof body === "string") return encoder.encode(body);
@@ -273,14 +273,14 @@ class HopHandler implements DispatchHandler {
 }
 
 /** Sends one hop through `dispatcher` (see the module comment). */
-function dispatchHop(dispatcher: Dispatcher, options: object, url: URL, method: string, aborts: AbortSource | undefined): Promise<Response> {
+export function dispatchHop(dispatcher: Dispatcher, options: object, url: URL, method: string, aborts: AbortSource | undefined): Promise<Response> {
   const reason = aborts?.abortReason();
   if (reason !== undefined) return Promise.reject(reason);
   return new Promise((resolve, reject) => dispatcher.dispatch(options, new HopHandler(url, method, aborts, resolve, reject)));
 }
 
 /** What aborts the hop `init` describes: its request's deadline, or the signal it was given. */
-function abortSource(init: RequestInit & { [ABORT_HOOK]?: AbortHook }): AbortSource | undefined {
+export function abortSource(init: RequestInit & { [ABORT_HOOK]?: AbortHook }): AbortSource | undefined {
   const hook = init[ABORT_HOOK];
   // Read only without a hook: reading a hooked init's signal makes it.
   if (hook) return hook;
@@ -289,8 +289,17 @@ function abortSource(init: RequestInit & { [ABORT_HOOK]?: AbortHook }): AbortSou
 
 /** The hop `init` describes, if it is one this transport sends as fetch would. */
 function dispatchable(init: RequestInit & { duplex?: "half"; dispatcher?: unknown }): boolean {
-  // An aiofetch hop (its init carries the dispatcher fetch would be given), nothing streamed, redirects left alone.
-  if (init.dispatcher !== RAW_DISPATCHER || init.redirect !== "manual" || init.duplex !== undefined) return false;
+  // An aiofetch hop: its init carries the dispatcher fetch would be given.
+  return init.dispatcher === RAW_DISPATCHER && plainHop(init);
+}
+
+/**
+ * Whether `init` is a hop a transport without fetch can send as fetch
+ * would: nothing streamed, redirects left alone, a usual method, headers
+ * without a Content-Length of the caller's.
+ */
+export function plainHop(init: RequestInit & { duplex?: "half" }): boolean {
+  if (init.redirect !== "manual" || init.duplex !== undefined) return false;
   // A plain record of names in lower case, as aiofetch makes them (a `__proto__` header comes as pairs, and goes to fetch).
   const headers = init.headers;
   if (typeof headers !== "object" || headers === null || Object.hasOwn(headers, "__proto__")) return false;

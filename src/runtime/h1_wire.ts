@@ -1,0 +1,185 @@
+/**
+ * HTTP/1.1 on the wire, for the socket client (h1_client.ts): a request's
+ * head as bytes, and a response's head read from bytes, with how its body
+ * is framed (RFC 9112, section 6.3). Strict where leniency lets a response
+ * be read two ways: a header line folded or without a colon, two different
+ * Content-Lengths, a Content-Length that is not a number, a head over
+ * {@link MAX_HEAD} bytes, are errors rather than guesses.
+ */
+
+/** The most bytes a response head may take, Node's limit (16 KiB) times four. */
+export const MAX_HEAD = 64 * 1024;
+
+/** A response the client cannot read as HTTP/1.1; read as a payload error (network_errors.ts). */
+export class HttpParseError extends Error {
+  /** The code network_errors.ts reads. */
+  readonly code = "EPAYLOAD";
+}
+
+/** How a response's body ends. */
+export type Framing =
+  | { readonly kind: "none" }
+  | { readonly kind: "length"; readonly length: number }
+  | { readonly kind: "chunked" }
+  | { readonly kind: "close" };
+
+/** A response's head, read. */
+export interface ResponseHead {
+  readonly status: number;
+  readonly statusText: string;
+  /** Name, value, name, value…, as sent (undici's raw form). */
+  readonly headers: string[];
+  readonly framing: Framing;
+  /** The server will close the connection after this response (`Connection: close`, HTTP/1.0). */
+  readonly closes: boolean;
+  /** What the server's Keep-Alive header says it keeps an idle connection for, in ms. */
+  readonly keepAliveMs: number | undefined;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value may not hold: a line break or a NUL ends or splits the head. */
+const BREAKS = /[\r\n\0]/;
+
+/**
+ * The request's head: its line, Host, then `headers` as given, names in
+ * lower case as aiofetch makes them. Throws a TypeError, as fetch does, for
+ * a name that is not a token or a value that would break the head.
+ */
+export function requestHead(method: string, target: string, host: string, headers: Readonly<Record<string, string>>): string {
+  let head = `${method} ${target} HTTP/1.1\r\nhost: ${host}\r\n`;
+  for (const name in headers) {
+    const value = headers[name]!;
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+    if (BREAKS.test(value)) throw new TypeError(`invalid header value for ${name}`);
+    head += `${name}: ${value}\r\n`;
+  }
+  return head + "\r\n";
+}
+
+/** Where the head in `bytes[from, to)` ends (the index of its blank line's CR), or -1 while it has not. */
+export function headEnd(bytes: Uint8Array, from: number, to: number): number {
+  for (let i = from; i + 3 < to; i++) {
+    if (bytes[i + 3] === 10 && bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13) return i;
+  }
+  return -1;
+}
+
+/** Bytes as Latin-1 text: each byte one character (TextDecoder's "latin1" is windows-1252). */
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+  return text;
+}
+
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
+
+/** The head `bytes` holds (without its blank line), for a request of `method`. */
+export function parseHead(bytes: Uint8Array, method: string): ResponseHead {
+  const lines = latin1(bytes).split("\r\n");
+  const status = STATUS_LINE.exec(lines[0]!);
+  if (!status) throw new HttpParseError(`the server's answer is not HTTP/1.1: ${JSON.stringify(lines[0]!.slice(0, 40))}`);
+  const code = Number(status[2]);
+  const headers: string[] = [];
+  let length: string | undefined;
+  let codings: string | undefined;
+  let connection = "";
+  let keepAlive: string | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(":");
+    if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) throw new HttpParseError(`the server sent a malformed header line: ${JSON.stringify(line.slice(0, 40))}`);
+    const name = line.slice(0, colon);
+    const value = line.slice(colon + 1).trim();
+    headers.push(name, value);
+    switch (name.toLowerCase()) {
+      case "content-length":
+        if (length !== undefined && length !== value) throw new HttpParseError("the server sent two different Content-Lengths");
+        length = value;
+        break;
+      case "transfer-encoding":
+        codings = codings === undefined ? value : `${codings}, ${value}`;
+        break;
+      case "connection":
+        connection += `,${value.toLowerCase()}`;
+        break;
+      case "keep-alive":
+        keepAlive = value;
+    }
+  }
+  const http10 = status[1] === "0";
+  const closes = http10 ? !/(?:^|,)\s*keep-alive\s*(?:,|$)/.test(connection) : /(?:^|,)\s*close\s*(?:,|$)/.test(connection);
+  const seconds = keepAlive && /(?:^|,)\s*timeout=(\d+)/i.exec(keepAlive)?.[1];
+  return {
+    status: code,
+    statusText: status[3] ?? "",
+    headers,
+    framing: framing(code, method, length, codings),
+    // A body read to the connection's end, or framed both ways (the two could disagree), ends the connection.
+    closes: closes || (codings !== undefined && length !== undefined),
+    keepAliveMs: seconds ? Number(seconds) * 1000 : undefined,
+  };
+}
+
+/** How the body of a `status` answer to `method` ends (RFC 9112, 6.3). */
+function framing(status: number, method: string, length: string | undefined, codings: string | undefined): Framing {
+  if (method === "HEAD" || status < 200 || status === 204 || status === 304) return { kind: "none" };
+  if (codings !== undefined) return /(?:^|,)\s*chunked\s*$/i.test(codings) ? { kind: "chunked" } : { kind: "close" };
+  if (length === undefined) return { kind: "close" };
+  if (!/^\d{1,15}$/.test(length)) throw new HttpParseError(`the server sent an invalid Content-Length: ${JSON.stringify(length.slice(0, 20))}`);
+  return { kind: "length", length: Number(length) };
+}
+
+/**
+ * Reads a chunked body from the bytes given to it, handing each chunk's data
+ * on: a state machine, since a chunk's size line, data and trailing CRLF may
+ * come in any number of reads.
+ */
+export class ChunkedReader {
+  /** Data still to come of the current chunk. */
+  #left = 0;
+  #state: "size" | "data" | "crlf" | "trailers" | "done" = "size";
+
+  /** True once the last chunk and its trailers are read. */
+  get done(): boolean {
+    return this.#state === "done";
+  }
+
+  /**
+   * Reads what it can of `bytes[start, end)`: the data in it (subarrays of
+   * `bytes`), and where it stopped (what is left is an incomplete line, to
+   * come again with more bytes after it).
+   */
+  read(bytes: Uint8Array, start: number, end: number): { data: Uint8Array[]; at: number } {
+    const data: Uint8Array[] = [];
+    let at = start;
+    while (at < end && this.#state !== "done") {
+      if (this.#state === "data") {
+        const take = Math.min(this.#left, end - at);
+        data.push(bytes.subarray(at, at + take));
+        at += take;
+        this.#left -= take;
+        if (this.#left === 0) this.#state = "crlf";
+        continue;
+      }
+      const lf = bytes.indexOf(10, at);
+      if (lf < 0 || lf >= end) {
+        if (end - at > 4096) throw new HttpParseError("the server sent a chunk line over 4 KiB");
+        break;
+      }
+      const line = latin1(bytes.subarray(at, lf > at && bytes[lf - 1] === 13 ? lf - 1 : lf));
+      at = lf + 1;
+      if (this.#state === "crlf") {
+        if (line !== "") throw new HttpParseError("the server sent a chunk longer than its size");
+        this.#state = "size";
+      } else if (this.#state === "size") {
+        const size = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;.*)?$/.exec(line);
+        if (!size) throw new HttpParseError(`the server sent an invalid chunk size: ${JSON.stringify(line.slice(0, 20))}`);
+        this.#left = parseInt(size[1]!, 16);
+        this.#state = this.#left === 0 ? "trailers" : "data";
+      } else if (line === "") {
+        this.#state = "done";
+      }
+    }
+    return { data, at };
+  }
+}

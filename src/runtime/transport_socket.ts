@@ -1,0 +1,44 @@
+/**
+ * The fetch of a transport whose hops go to aiofetch's own HTTP/1.1 client
+ * (h1_client.ts) where they can: each hop the client can send as the
+ * runtime's fetch would, with the headers that fetch adds; any other (a
+ * streamed body, a method of the caller's, a Host or Content-Length of the
+ * caller's) through `viaFetch`, the runtime's fetch with the same option.
+ */
+import type { SocketClient } from "./h1_client.ts";
+import { abortSource, bodyBytes, dispatchHop, plainHop } from "./transport_dispatch.ts";
+import type { TransportFetch } from "./transport_types.ts";
+
+/** What the runtime's fetch sends as its User-Agent (Deno/2.9.6, Bun/1.4.5). */
+const USER_AGENT = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "aiofetch";
+
+/** The headers the runtime's fetch would send for `headers`: its defaults where absent, the body's type and length. */
+function sentHeaders(headers: Record<string, string>, text: boolean, bytes: Uint8Array | null, method: string): Record<string, string> {
+  const sent: Record<string, string> = Object.assign({}, headers);
+  if (text && !("content-type" in sent)) sent["content-type"] = "text/plain;charset=UTF-8";
+  if (!("accept" in sent)) sent.accept = "*/*";
+  if (!("accept-language" in sent)) sent["accept-language"] = "*";
+  if (!("user-agent" in sent)) sent["user-agent"] = USER_AGENT;
+  if (!("accept-encoding" in sent)) sent["accept-encoding"] = "gzip,br";
+  if (bytes) sent["content-length"] = String(bytes.byteLength);
+  else if (method === "POST" || method === "PUT" || method === "PATCH") sent["content-length"] = "0";
+  return sent;
+}
+
+/** Each hop through `client` where it can go (see the module comment), else `viaFetch`. */
+export function socketFetch(client: SocketClient, viaFetch: TransportFetch): TransportFetch {
+  return (input, init) => {
+    if (!plainHop(init) || "host" in (init.headers as Record<string, string>)) return viaFetch(input, init);
+    const method = init.method!;
+    const bytes = bodyBytes(init.body, method);
+    if (bytes === undefined) return viaFetch(input, init);
+    const options = {
+      origin: input.origin,
+      path: input.pathname + input.search,
+      method,
+      headers: sentHeaders(init.headers as Record<string, string>, typeof init.body === "string", bytes, method),
+      body: bytes,
+    };
+    return dispatchHop(client, options, input, method, abortSource(init));
+  };
+}
