@@ -17,6 +17,7 @@
 import { concatBytes } from "../streams.ts";
 import { startTimer, stopTimer, type TimerHandle } from "./timers.ts";
 import { ChunkedReader, type Framing, headEnd, HttpParseError, MAX_HEAD, parseHead, requestHead, type ResponseHead } from "./h1_wire.ts";
+import type { ProxyConfig } from "./transport_types.ts";
 import type { DispatchHandler, Dispatcher } from "./undici.ts";
 
 /** A connected byte stream, as `Deno.Conn` is one. */
@@ -34,6 +35,12 @@ export interface SocketClientOptions {
   readonly connect: (origin: string, signal: AbortSignal) => Promise<ByteSocket>;
   /** How long an idle connection is kept, in ms. */
   readonly keepAliveTimeout: number | undefined;
+  /**
+   * The proxy `connect` goes through: http targets are then sent to it in
+   * absolute form, with its headers and credentials; https ones go through
+   * the tunnel `connect` opens, with neither.
+   */
+  readonly proxy?: ProxyConfig;
 }
 
 /** The request a hop hands the client: undici's dispatch options, as transport_dispatch.ts makes them. */
@@ -174,8 +181,18 @@ export class SocketClient implements Dispatcher {
   #sweeper: TimerHandle | undefined;
   #closed = false;
 
+  /** What an http target's requests carry for the proxy. */
+  readonly #proxyHeaders: Readonly<Record<string, string>>;
+
   constructor(options: SocketClientOptions) {
     this.#options = options;
+    const proxy = options.proxy;
+    this.#proxyHeaders = proxy?.authorization === undefined ? { ...proxy?.headers } : { ...proxy.headers, "proxy-authorization": proxy.authorization };
+  }
+
+  /** Whether requests to `origin` go to the proxy as they are (absolute form), not through a tunnel. */
+  #forwards(origin: string): boolean {
+    return this.#options.proxy !== undefined && origin.startsWith("http:");
   }
 
   dispatch(options: object, handler: DispatchHandler): boolean {
@@ -203,7 +220,10 @@ export class SocketClient implements Dispatcher {
       connection?.destroy(reason);
     });
     // An origin is scheme://host[:port], its port only if not the scheme's own: what Host is.
-    const head = requestHead(request.method, request.path, request.origin.slice(request.origin.indexOf("//") + 2), request.headers);
+    const host = request.origin.slice(request.origin.indexOf("//") + 2);
+    const head = this.#forwards(request.origin)
+      ? requestHead(request.method, request.origin + request.path, host, { ...request.headers, ...this.#proxyHeaders })
+      : requestHead(request.method, request.path, host, request.headers);
     const bytes = request.body?.length ? joined([encoder.encode(head), request.body]) : encoder.encode(head);
     for (let attempt = 0; !aborted; attempt++) {
       let started = false;

@@ -9,7 +9,7 @@
  *   (the line that still runs on Node 18), transport_node.ts.
  * - Deno: aiofetch's own HTTP/1.1 client over Deno's sockets, with
  *   `Deno.createHttpClient` as fetch's `client` for the hops it does not
- *   carry and for a local address or a proxy; undici's own fetch where Deno
+ *   carry and for a local address; undici's own fetch where Deno
  *   has no such option (no verification, `serverName`, a fingerprint),
  *   transport_deno.ts.
  * - Bun: fetch's `tls` and `unix` members; undici's fetch for a fingerprint,

@@ -4,20 +4,22 @@
  * `Deno.connect` and `Deno.connectTls`, since a request through Deno's fetch
  * costs more (bench/README.md); the hops it does not carry (a streamed, form
  * or Blob body) go through `Deno.createHttpClient`, passed as fetch's
- * `client`, with the same settings, as do a local address (Deno's sockets
- * take none) and a proxy. Deno has no way to skip verification
+ * `client`, with the same settings, as does a local address (Deno's
+ * sockets take none). A proxy goes through aiofetch's own client too
+ * (`proxiedTransport`), a tunnel with a client certificate excepted
+ * (Deno's `startTls` takes none). Deno has no way to skip verification
  * (its client silently ignores unknown options, and the CLI flag is
  * process-wide), to send another name as SNI, to see the server's
  * certificate (for a fingerprint), to resolve a name another way or to keep
  * to one address family, so those go through npm undici's fetch
- * (transport_undici.ts), which needs `--allow-env`; so do https targets
- * through a proxy with credentials or headers (`proxiedTransport`), and
- * every proxy where the environment's NO_PROXY may apply (env.ts, `noProxySet`).
+ * (transport_undici.ts), which needs `--allow-env`; so does every proxy
+ * where the environment's NO_PROXY may apply (env.ts, `noProxySet`): Deno's
+ * client, which carries some of its hops, would go around it.
  */
 import { noProxySet } from "./env.ts";
 import { type ByteSocket, SocketClient } from "./h1_client.ts";
 import { socketFetch } from "./transport_socket.ts";
-import { closedUnanswered, refusal } from "./tunnel.ts";
+import { closedUnanswered, refusal, tunnelThrough } from "./tunnel.ts";
 import { type ProxyConfig, ProxyRefusal, refusing407, type Transport, type TransportConfig, type TransportFetch, TlsSetupError } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
 
@@ -103,15 +105,33 @@ async function tunnelFailure(err: unknown, proxy: ProxyConfig, url: URL, signal:
 }
 
 /**
- * Through a proxy, on Deno's own client: http targets forwarded (absolute
- * form, the proxy's headers and credentials among the request's, which go
- * to the proxy; its 407 read as the refusal it is on the other runtimes),
- * and https targets tunnelled, unless the proxy has credentials or headers
- * to be sent: Deno's client would send its credentials on to the origin,
- * inside the tunnel, and has no headers for a CONNECT. Those go through npm
- * undici, opened on the first.
+ * Through a proxy: aiofetch's own HTTP/1.1 client, which forwards http
+ * targets (absolute form, with the proxy's headers and credentials) and
+ * tunnels https ones itself (the credentials and headers in the CONNECT
+ * alone); Deno's own client for the hops it does not carry.
  */
 function proxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Transport {
+  const native = nativeProxiedTransport(config);
+  // Deno's startTls takes no client certificate: a tunnel with one stays with Deno's client and npm undici.
+  if (config.tls?.cert !== undefined) return native;
+  const client = new SocketClient({ connect: connector(config), keepAliveTimeout: config.socket?.keepAliveTimeout, proxy: config.proxy });
+  return {
+    fetch: refusing407(socketFetch(client, native.fetch)),
+    close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
+  };
+}
+
+/**
+ * Through a proxy, on Deno's own client (for the hops aiofetch's own client
+ * does not carry, and tunnels with a client certificate): http targets
+ * forwarded (absolute form, the proxy's headers and credentials among the
+ * request's, which go to the proxy; its 407 read as the refusal it is on
+ * the other runtimes), and https targets tunnelled, unless the proxy has
+ * credentials or headers to be sent: Deno's client would send its
+ * credentials on to the origin, inside the tunnel, and has no headers for a
+ * CONNECT. Those go through npm undici, opened on the first.
+ */
+function nativeProxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Transport {
   const { proxy } = config;
   const native = nativeTransport({ ...clientOptions(config), proxy: { url: proxy.origin } });
   const extra: Record<string, string> = { ...proxy.headers };
@@ -145,27 +165,70 @@ function proxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Tra
  * made; Deno's TLS connection with a client certificate (`connectTls`, as
  * `startTls` takes none) cannot be told to, and is closed once made.
  */
-function connector({ tls, socketPath }: TransportConfig): (origin: string, signal: AbortSignal) => Promise<ByteSocket> {
+function connector({ tls, socketPath, proxy }: TransportConfig): (origin: string, signal: AbortSignal) => Promise<ByteSocket> {
   if (socketPath !== undefined) return () => deno().connect({ transport: "unix", path: socketPath });
   return async (origin, signal) => {
     const url = new URL(origin);
-    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const hostname = bare(url.hostname);
     const port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
-    if (url.protocol === "http:") return await deno().connect({ hostname, port, signal });
-    const options: TlsOptions = { hostname };
-    if (tls?.ca) options.caCerts = [...tls.ca];
-    const socket = tls?.cert !== undefined && tls.key !== undefined
-      ? await deno().connectTls({ ...options, port, cert: tls.cert, key: tls.key })
-      : await deno().startTls(await deno().connect({ hostname, port, signal }), options);
-    try {
-      // A certificate refused fails the connection here, not the first read.
-      await socket.handshake();
-    } catch (err) {
-      socket.close();
-      throw err;
+    if (proxy) {
+      const { hostname: proxyHost, port: proxyPort } = new URL(proxy.origin);
+      const socket = await deno().connect({ hostname: bare(proxyHost), port: Number(proxyPort || 80), signal });
+      if (url.protocol === "http:") return socket;
+      return await settingUp(socket, signal, async () => {
+        await tunnelThrough(socket, proxy, url);
+        return await secured(deno().startTls(socket, tlsOptions(tls, hostname)));
+      });
     }
-    return socket;
+    if (url.protocol === "http:") return await deno().connect({ hostname, port, signal });
+    if (tls?.cert !== undefined && tls.key !== undefined) {
+      return await secured(deno().connectTls({ ...tlsOptions(tls, hostname), port, cert: tls.cert, key: tls.key }));
+    }
+    const socket = await deno().connect({ hostname, port, signal });
+    return await settingUp(socket, signal, () => secured(deno().startTls(socket, tlsOptions(tls, hostname))));
   };
+}
+
+/**
+ * `steps` on a connection just made (a tunnel, TLS): the connection closed
+ * if they fail, or when `signal` aborts them, so that nothing waits on it.
+ */
+async function settingUp(socket: ByteSocket, signal: AbortSignal, steps: () => Promise<ByteSocket>): Promise<ByteSocket> {
+  const close = () => {
+    try {
+      socket.close();
+    } catch {
+      // Closed already, or taken over by the TLS connection, which the failed step closed.
+    }
+  };
+  signal.addEventListener("abort", close, { once: true });
+  try {
+    return await steps();
+  } catch (err) {
+    close();
+    throw err;
+  } finally {
+    signal.removeEventListener("abort", close);
+  }
+}
+
+/** A URL's host name as a socket takes it: an IPv6 address without its brackets. */
+const bare = (hostname: string) => (hostname.startsWith("[") ? hostname.slice(1, -1) : hostname);
+
+function tlsOptions(tls: TransportConfig["tls"], hostname: string): TlsOptions {
+  return tls?.ca ? { hostname, caCerts: [...tls.ca] } : { hostname };
+}
+
+/** The TLS connection once its handshake is over: a certificate refused fails the connection here, not the first read. */
+async function secured(connecting: Promise<TlsSocket>): Promise<ByteSocket> {
+  const socket = await connecting;
+  try {
+    await socket.handshake();
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  return socket;
 }
 
 /**

@@ -3,10 +3,12 @@
  * for undici's connections (transport_proxy.ts) and for WebSockets
  * (ws_connection.ts). The request head, then the proxy's answer read off
  * the socket: a 2xx leaves the socket as the tunnel, anything else fails it
- * once, with the proxy's status. And a CONNECT made only to read the
+ * once, with the proxy's status. The same on a {@link ByteSocket}, for
+ * aiofetch's own HTTP/1.1 client. And a CONNECT made only to read the
  * answer, for Deno's client, which does not say it (transport_deno.ts).
  */
 import type { Socket } from "node:net";
+import type { ByteSocket } from "./h1_client.ts";
 import { type ProxyConfig, ProxyRefusal } from "./transport_types.ts";
 
 /** A proxy's answer head longer than this is refused. */
@@ -64,6 +66,37 @@ export function answer(socket: Socket): Promise<void> {
     socket.on("data", onData).on("end", onEnd).on("error", onError).on("timeout", onTimeout);
     socket.setTimeout(ANSWER_TIMEOUT_MS);
   });
+}
+
+/**
+ * Opens a tunnel to `target`'s origin on `socket`, a connection to `proxy`
+ * (aiofetch's own HTTP/1.1 client's, h1_client.ts): resolves for a 2xx,
+ * rejects with the proxy's refusal or closing otherwise. The caller closes
+ * the socket on failure.
+ */
+export async function tunnelThrough(socket: ByteSocket, proxy: ProxyConfig, target: TunnelTarget): Promise<void> {
+  const request = new TextEncoder().encode(connectHead(proxy, target));
+  for (let at = 0; at < request.length;) at += await socket.write(request.subarray(at));
+  const buffer = new Uint8Array(MAX_HEAD);
+  let end = 0;
+  for (;;) {
+    const count = await socket.read(buffer.subarray(end));
+    if (count === null) throw closedUnanswered();
+    end += count;
+    const head = new TextDecoder("latin1").decode(buffer.subarray(0, end));
+    const over = head.indexOf("\r\n\r\n");
+    if (over < 0) {
+      if (end === buffer.length) throw new ProxyRefusal(0, "answer head too long");
+      continue;
+    }
+    // Nothing may come before the TLS handshake the client starts: bytes after the head are not a tunnel's.
+    if (over + 4 !== end) throw new ProxyRefusal(0, "data after the answer head");
+    const status = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)/.exec(head);
+    if (!status) throw new ProxyRefusal(0, "not an HTTP answer");
+    const code = Number(status[1]);
+    if (code < 200 || code >= 300) throw new ProxyRefusal(code, status[2]!);
+    return;
+  }
 }
 
 /** The CONNECT request for `target`'s origin, with the proxy's headers and credentials. */
