@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { ClientPayloadError, ClientResponseError, ClientSession, ServerDisconnectedError, TCPConnector } from "../mod.ts";
 import { type ByteSocket, SocketClient } from "../src/runtime/h1_client.ts";
-import { socketFetch } from "../src/runtime/transport_socket.ts";
+import { DENO_FETCH_HEADERS, socketFetch } from "../src/runtime/transport_socket.ts";
 import { type RawAnswer, startRawServer } from "./server/raw.ts";
 
 /** A node:net socket as the client reads it: pulled, paused while nothing is asked for. */
@@ -92,7 +92,7 @@ const base = `http://127.0.0.1:${server.port}`;
 function socketSession(): { session: ClientSession; client: SocketClient; [Symbol.asyncDispose](): Promise<void> } {
   const client = new SocketClient({ connect: netSocket, keepAliveTimeout: undefined });
   const viaFetch = () => Promise.reject(new Error("sent through fetch"));
-  const session = new ClientSession({ connector: new TCPConnector({ fetch: socketFetch(client, viaFetch) }) });
+  const session = new ClientSession({ connector: new TCPConnector({ fetch: socketFetch(client, viaFetch, DENO_FETCH_HEADERS) }) });
   return {
     session,
     client,
@@ -167,6 +167,8 @@ test("the request's head: the method, the path and query, Host, the headers, and
   assert.equal(post!.path, "/echo-head?q=1");
   assert.equal(post!.headers.host, `127.0.0.1:${server.port}`);
   assert.equal(post!.headers["x-one"], "1");
+  // What the runtime's fetch adds, where the request has none: here Deno's.
+  assert.equal(post!.headers["accept-language"], "*");
   assert.equal(post!.headers["content-length"], "7");
   assert.equal(post!.body, "payload");
   // Connection: close asked for (forceClose sends it): that connection is not kept.

@@ -47,6 +47,23 @@ test("through a proxy: an http target is forwarded in absolute form, an https on
   ]);
 });
 
+test("a body of megabytes, forwarded and through a tunnel, read as a stream, arrives whole", async () => {
+  await using session = trusting();
+  const seen = open.log.length;
+  for (const url of [`${plain.url}/stream/20000`, `${https.url}/stream/20000`]) {
+    const response = await session.get(url, { proxy: open.url });
+    let lines = 0;
+    let last = "";
+    for await (const line of response.content.iterLines()) {
+      lines++;
+      last = new TextDecoder().decode(line);
+    }
+    assert.equal(lines, 20000, url);
+    assert.equal(JSON.parse(last).id, 19999);
+  }
+  assert.deepEqual(open.log.slice(seen).map(({ type }) => type), ["forward", "connect"]);
+});
+
 test("proxy credentials, from proxyAuth or percent-decoded from the URL, reach the proxy and never the origin", async () => {
   const ways = [{ proxy: withCredentials(auth) }, { proxy: auth.url, proxyAuth: new BasicAuth(PROXY_USER, PROXY_PASSWORD) }];
   for (const way of ways) {

@@ -1,7 +1,7 @@
 /**
  * An HTTP/1.1 client over the runtime's own sockets, for the transports of
- * runtimes whose fetch costs more than the request (Deno: a request through
- * it took 0.5-0.8x of fetch's time, bench/README.md). It is an undici-style
+ * runtimes whose fetch costs more than the request (Deno and Bun: a request
+ * through it took 0.5-0.9x of fetch's time, bench/README.md). It is an undici-style
  * dispatcher (`dispatch(options, handler)`), so a hop goes through it as it
  * goes through undici's on Node (transport_dispatch.ts): the same handler,
  * the same Response and held body. Keep-alive connections are pooled per
@@ -27,6 +27,12 @@ export interface ByteSocket {
   /** Writes some of `bytes`; the count written. */
   write(bytes: Uint8Array): Promise<number>;
   close(): void;
+  /**
+   * Whether the connection holds the process open (Bun's sockets do until
+   * told not to); absent where an idle connection never does (Deno's hold
+   * it only while a read waits).
+   */
+  hold?(holding: boolean): void;
 }
 
 /** What a {@link SocketClient} is made with. */
@@ -280,8 +286,12 @@ export class SocketClient implements Dispatcher {
     if (!list?.length) return undefined;
     const now = performance.now();
     for (let connection = list.pop(); connection; connection = list.pop()) {
-      if (connection.expires > now) return connection;
-      connection.destroy();
+      if (connection.expires <= now) {
+        connection.destroy();
+        continue;
+      }
+      connection.socket.hold?.(true);
+      return connection;
     }
     return undefined;
   }
@@ -293,6 +303,8 @@ export class SocketClient implements Dispatcher {
     if (ms <= 0) return connection.destroy();
     connection.reused = true;
     connection.expires = performance.now() + ms;
+    // An idle connection lets the process exit.
+    connection.socket.hold?.(false);
     let list = this.#idle.get(origin);
     if (!list) this.#idle.set(origin, list = []);
     list.push(connection);

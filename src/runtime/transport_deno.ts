@@ -18,7 +18,7 @@
  */
 import { noProxySet } from "./env.ts";
 import { type ByteSocket, SocketClient } from "./h1_client.ts";
-import { socketFetch } from "./transport_socket.ts";
+import { DENO_FETCH_HEADERS, socketFetch } from "./transport_socket.ts";
 import { closedUnanswered, refusal, tunnelThrough } from "./tunnel.ts";
 import { type ProxyConfig, ProxyRefusal, refusing407, type Transport, type TransportConfig, type TransportFetch, TlsSetupError } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
@@ -116,7 +116,7 @@ function proxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Tra
   if (config.tls?.cert !== undefined) return native;
   const client = new SocketClient({ connect: connector(config), keepAliveTimeout: config.socket?.keepAliveTimeout, proxy: config.proxy });
   return {
-    fetch: refusing407(socketFetch(client, native.fetch)),
+    fetch: refusing407(socketFetch(client, native.fetch, DENO_FETCH_HEADERS)),
     close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
   };
 }
@@ -239,7 +239,7 @@ function socketTransport(config: TransportConfig): Transport {
   const client = new SocketClient({ connect: connector(config), keepAliveTimeout: config.socket?.keepAliveTimeout });
   const native = nativeTransport(clientOptions(config));
   return {
-    fetch: socketFetch(client, native.fetch),
+    fetch: socketFetch(client, native.fetch, DENO_FETCH_HEADERS),
     close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
   };
 }

@@ -12,21 +12,26 @@ import type { TransportFetch } from "./transport_types.ts";
 /** What the runtime's fetch sends as its User-Agent (Deno/2.9.6, Bun/1.4.5). */
 const USER_AGENT = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "aiofetch";
 
-/** The headers the runtime's fetch would send for `headers`: its defaults where absent, the body's type and length. */
-function sentHeaders(headers: Record<string, string>, text: boolean, bytes: Uint8Array | null, method: string): Record<string, string> {
+/** The headers Deno's fetch (2.9) adds where a request has none of its own, in its order. */
+export const DENO_FETCH_HEADERS: Readonly<Record<string, string>> = { accept: "*/*", "accept-language": "*", "user-agent": USER_AGENT, "accept-encoding": "gzip,br" };
+/** The headers Bun's fetch (1.4) adds where a request has none of its own, in its order. */
+export const BUN_FETCH_HEADERS: Readonly<Record<string, string>> = { connection: "keep-alive", "user-agent": USER_AGENT, accept: "*/*", "accept-encoding": "gzip, deflate, br, zstd" };
+
+/** The headers the runtime's fetch would send for `headers`: its `defaults` where absent, the body's type and length. */
+function sentHeaders(headers: Record<string, string>, defaults: Readonly<Record<string, string>>, text: boolean, bytes: Uint8Array | null, method: string): Record<string, string> {
   const sent: Record<string, string> = Object.assign({}, headers);
   if (text && !("content-type" in sent)) sent["content-type"] = "text/plain;charset=UTF-8";
-  if (!("accept" in sent)) sent.accept = "*/*";
-  if (!("accept-language" in sent)) sent["accept-language"] = "*";
-  if (!("user-agent" in sent)) sent["user-agent"] = USER_AGENT;
-  if (!("accept-encoding" in sent)) sent["accept-encoding"] = "gzip,br";
+  for (const name in defaults) if (!(name in sent)) sent[name] = defaults[name]!;
   if (bytes) sent["content-length"] = String(bytes.byteLength);
   else if (method === "POST" || method === "PUT" || method === "PATCH") sent["content-length"] = "0";
   return sent;
 }
 
-/** Each hop through `client` where it can go (see the module comment), else `viaFetch`. */
-export function socketFetch(client: SocketClient, viaFetch: TransportFetch): TransportFetch {
+/**
+ * Each hop through `client` where it can go (see the module comment), with
+ * the headers the runtime's fetch adds (`defaults`), else `viaFetch`.
+ */
+export function socketFetch(client: SocketClient, viaFetch: TransportFetch, defaults: Readonly<Record<string, string>>): TransportFetch {
   return (input, init) => {
     if (!plainHop(init) || "host" in (init.headers as Record<string, string>)) return viaFetch(input, init);
     const method = init.method!;
@@ -36,7 +41,7 @@ export function socketFetch(client: SocketClient, viaFetch: TransportFetch): Tra
       origin: input.origin,
       path: input.pathname + input.search,
       method,
-      headers: sentHeaders(init.headers as Record<string, string>, typeof init.body === "string", bytes, method),
+      headers: sentHeaders(init.headers as Record<string, string>, defaults, typeof init.body === "string", bytes, method),
       body: bytes,
     };
     return dispatchHop(client, options, input, method, abortSource(init));
