@@ -1,6 +1,6 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { ClientConnectionError, ClientConnectorError, ClientSession, UnixClientConnectorError, UnixConnector } from "../mod.ts";
+import { ClientConnectionError, ClientConnectorError, ClientSession, ClientTimeout, ConnectionTimeoutError, SocketTimeoutError, UnixClientConnectorError, UnixConnector } from "../mod.ts";
 import type { Echo } from "./server/mod.ts";
 import { allClosed } from "./server/listen.ts";
 import { startUnixServer, unusedSocketPath } from "./server/unix.ts";
@@ -58,6 +58,20 @@ test("a UnixConnector speaks plain HTTP: an https URL and a request's own ssl ar
   await assert.rejects(session.get("http://localhost/get", { ssl: false }), (e: unknown) => e instanceof TypeError && /ssl is not an option of a UnixConnector's requests/.test(e.message));
   assert.equal(server.connections(), connections);
   assert.throws(() => new UnixConnector({ path: "" }), /new UnixConnector\(\): path must be the socket's path, a non-empty string/);
+});
+
+test("timeouts over a UnixConnector: no headers in time, a gap in the body; the connection is not used again", async () => {
+  const session = new ClientSession({ connector: new UnixConnector({ path: server.path }), timeout: new ClientTimeout({ connect: 150, sockRead: 150 }) });
+  const slow = await session.get("http://localhost/drip?delay=5&numbytes=1").catch((e: unknown) => e);
+  assert.ok(slow instanceof ConnectionTimeoutError, `got ${String(slow)}`);
+  assert.equal((await (await session.get("http://localhost/get")).json() as Echo).path, "/get");
+  const dripping = await session.get("http://localhost/drip?numbytes=4&duration=8");
+  const err = await dripping.read().catch((e: unknown) => e);
+  assert.ok(err instanceof SocketTimeoutError, `got ${String(err)}`);
+  // A connection left with the rest of that body on it would hand it to the next response.
+  assert.equal((await (await session.get("http://localhost/get")).json() as Echo).path, "/get");
+  await session.close();
+  await allClosed(server, 2000);
 });
 
 test("closing the session closes its connection to the socket", async () => {

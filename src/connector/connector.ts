@@ -7,6 +7,7 @@
  * one; several sessions may share one.
  */
 import { keysOf, refuseUnknownOptions } from "../known_options.ts";
+import { HOOKS_ABORTS, hooksAborts } from "../runtime/hop_init.ts";
 import { checkTransport } from "../runtime/transport.ts";
 import { defaultFetch } from "../runtime/transport_dispatch.ts";
 import type { SocketConfig, TlsConfig, TransportConfig } from "../runtime/transport_types.ts";
@@ -90,6 +91,8 @@ export class TCPConnector extends BaseConnector {
   readonly #socket: SocketConfig | undefined;
   /** Where hops with no TLS settings and no proxy go. */
   readonly #direct: HopTransport;
+  /** The transport its hops go to, unless the caller gave a fetch. */
+  readonly #sender: HopTransport | undefined;
   readonly #transports: Transports;
 
   /** A new connector; see {@link TCPConnectorOptions}. */
@@ -108,7 +111,13 @@ export class TCPConnector extends BaseConnector {
     this.#transports = new Transports(socket, forceClose);
     this.#direct = socket ? this.#transports.get({ tls: undefined }) : forceClose ? { fetch: closingFetch(defaultFetch) } : PLAIN;
     const own = options.fetch && (forceClose ? closingFetch(options.fetch) : options.fetch);
-    this.#fetch = own ?? (tls ? this.#transports.get({ tls }) : this.#direct).fetch;
+    this.#sender = own ? undefined : tls ? this.#transports.get({ tls }) : this.#direct;
+    this.#fetch = own ?? this.#sender!.fetch;
+  }
+
+  /** Whether its transport listens to a hop's AbortHook (runtime/hop_init.ts). */
+  get [HOOKS_ABORTS](): boolean {
+    return this.#sender !== undefined && hooksAborts(this.#sender);
   }
 
   /** Sends one hop through the connector's transport. */

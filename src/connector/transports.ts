@@ -5,6 +5,7 @@
  * closed with the connector.
  */
 import { openTransport, type Transport, type TransportConfig, type TransportFetch } from "../runtime/transport.ts";
+import { HOOKS_ABORTS } from "../runtime/hop_init.ts";
 import type { SocketConfig } from "../runtime/transport_types.ts";
 import type { FetchFunction, HopTransport } from "./base.ts";
 
@@ -23,6 +24,7 @@ class LazyTransport implements HopTransport {
   readonly #config: TransportConfig;
   #opened: Promise<Transport> | undefined;
   #fetch: TransportFetch | undefined;
+  #hooks = false;
 
   constructor(config: TransportConfig, forceClose: boolean) {
     this.#config = config;
@@ -34,8 +36,16 @@ class LazyTransport implements HopTransport {
     // Once open, hops go straight to the runtime's fetch.
     if (this.#fetch) return this.#fetch(url, init);
     this.#opened ??= openTransport(this.#config);
-    return this.#opened.then((transport) => (this.#fetch = transport.fetch)(url, init));
+    return this.#opened.then((transport) => {
+      this.#hooks = transport.hooksAborts === true;
+      return (this.#fetch = transport.fetch)(url, init);
+    });
   };
+
+  /** Whether the runtime's transport, once open, listens to a hop's AbortHook. */
+  get [HOOKS_ABORTS](): boolean {
+    return this.#hooks;
+  }
 
   /** The origin of the proxy this transport goes through, if any. */
   proxyFor(): string | undefined {

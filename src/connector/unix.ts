@@ -5,6 +5,7 @@
  */
 import { ClientConnectionError, UnixClientConnectorError } from "../errors/connection.ts";
 import { describeRequest } from "../errors/describe.ts";
+import { HOOKS_ABORTS, hooksAborts } from "../runtime/hop_init.ts";
 import { readNetworkFailure, socketFailureCode } from "../runtime/network_errors.ts";
 import { keysOf, refuseUnknownOptions } from "../known_options.ts";
 import { checkTransport } from "../runtime/transport.ts";
@@ -47,6 +48,7 @@ export class UnixConnector extends BaseConnector {
   readonly path: string;
   readonly #transports: Transports;
   readonly #fetch: FetchFunction;
+  readonly #transport: HopTransport;
 
   /** A connector for the socket at `options.path`; see {@link UnixConnectorOptions}. */
   constructor(options: UnixConnectorOptions) {
@@ -58,7 +60,13 @@ export class UnixConnector extends BaseConnector {
     checkTransport(what);
     this.path = options.path;
     this.#transports = new Transports(socket, forceClose);
-    this.#fetch = this.#transports.get({ tls: undefined, socketPath: this.path }).fetch;
+    this.#transport = this.#transports.get({ tls: undefined, socketPath: this.path });
+    this.#fetch = this.#transport.fetch;
+  }
+
+  /** Whether its transport listens to a hop's AbortHook (runtime/hop_init.ts). */
+  get [HOOKS_ABORTS](): boolean {
+    return hooksAborts(this.#transport);
   }
 
   /** Sends one hop over the socket. */

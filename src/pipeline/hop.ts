@@ -11,7 +11,7 @@ import { type HeaderRecord, headersInit } from "../headers.ts";
 import type { EncodedBody } from "../request/body.ts";
 import { hopBody } from "../request/upload.ts";
 import { ClientResponse, ClientResponseInit, type SentRequest } from "../response/response.ts";
-import { HOP_INIT, withRequestSignal } from "../runtime/hop_init.ts";
+import { HOP_INIT, hooksAborts, withRequestSignal } from "../runtime/hop_init.ts";
 import type { Deadline } from "../timeout.ts";
 import type { SentObserver } from "./observers.ts";
 import { type RequestTrace, traceHeaders } from "./tracing.ts";
@@ -88,7 +88,7 @@ export async function sendHop(hop: HopRequest, ctx: HopContext): Promise<ClientR
     const init: RequestInit & { duplex?: "half" } = Object.assign(new HopInit(hop.method, headersInit(hop.headers), body.body), HOP_INIT);
     if (body.duplex) init.duplex = body.duplex;
     // The request's own signal is made only if the transport reads it (fetch does; Node's dispatcher needs none).
-    if (hop.signal === undefined || deadline.ownsSignal(hop.signal)) withRequestSignal(init, deadline);
+    if (hop.signal === undefined || deadline.ownsSignal(hop.signal)) withRequestSignal(init, deadline, hooksAborts(transport));
     else init.signal = hop.signal;
     const raw = await transport.fetch(hop.url, init);
     deadline.connected();

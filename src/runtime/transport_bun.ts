@@ -86,6 +86,7 @@ export function openBunTransport(config: TransportConfig): Promise<Transport> {
   const client = new SocketClient({ connect: bunConnector(config), keepAliveTimeout: socket?.keepAliveTimeout, proxy: config.proxy });
   const refusals = config.proxy ? refusing407 : (send: TransportFetch) => send;
   return Promise.resolve({
+    hooksAborts: true,
     fetch: refusals(socketFetch(client, native.fetch, BUN_FETCH_HEADERS)),
     close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
   });

@@ -116,6 +116,7 @@ function proxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Tra
   if (config.tls?.cert !== undefined) return native;
   const client = new SocketClient({ connect: connector(config), keepAliveTimeout: config.socket?.keepAliveTimeout, proxy: config.proxy });
   return {
+    hooksAborts: true,
     fetch: refusing407(socketFetch(client, native.fetch, DENO_FETCH_HEADERS)),
     close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
   };
@@ -239,6 +240,7 @@ function socketTransport(config: TransportConfig): Transport {
   const client = new SocketClient({ connect: connector(config), keepAliveTimeout: config.socket?.keepAliveTimeout });
   const native = nativeTransport(clientOptions(config));
   return {
+    hooksAborts: true,
     fetch: socketFetch(client, native.fetch, DENO_FETCH_HEADERS),
     close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
   };

@@ -86,6 +86,8 @@ export interface TransportConfig {
 /** A runtime's way of sending hops with one {@link TransportConfig}. */
 export interface Transport {
   readonly fetch: TransportFetch;
+  /** Its fetch listens to a hop's AbortHook (runtime/hop_init.ts, HOOKS_ABORTS). */
+  readonly hooksAborts?: boolean;
   /** Closes its connections; hops in flight finish first. */
   close(): Promise<void>;
 }
