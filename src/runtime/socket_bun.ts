@@ -59,9 +59,9 @@ class PulledSocket implements ByteSocket {
     this.#socket = socket;
   }
 
-  /** Bun's data: copied, since Bun may use its buffer again. */
+  /** Bun's data: a new buffer on each call (Bun 1.4 does not reuse them), kept as it is. */
   push(data: Uint8Array): void {
-    this.#chunks.push(data.slice());
+    this.#chunks.push(data);
     this.#queued += data.length;
     if (this.#queued >= HIGH_WATER && !this.#paused) {
       this.#paused = true;
