@@ -206,6 +206,18 @@ test("a kept connection the server closed meanwhile: a GET is sent again on a ne
   assert.equal(server.requests.length, before);
 });
 
+test("several kept connections gone stale: the GET is sent again on a new connection, not on another stale one", async () => {
+  await using socket = socketSession();
+  const { session } = socket;
+  const from = server.requests.length;
+  const both = await Promise.all([session.get(`${base}/then-close`), session.get(`${base}/then-close`)]);
+  for (const response of both) assert.equal(await response.text(), "first");
+  await server.allClosed();
+  assert.equal(await (await session.get(`${base}/length`)).text(), "hello");
+  const connections = since(from).map((request) => request.connection);
+  assert.equal(new Set(connections).size, 3);
+});
+
 test("a body cut short, plain or chunked: ClientPayloadError; a server gone before answering: ServerDisconnectedError", async () => {
   await using socket = socketSession();
   const { session } = socket;

@@ -119,10 +119,13 @@ class Connection {
 
   /** Room for `kept` bytes and a read after them: the unread ones moved to the front, the buffer grown if need be. */
   #make(kept: number): void {
-    const buffer = kept * 2 > this.buffer.length ? new Uint8Array(this.buffer.length * 2) : this.buffer;
-    buffer.copyWithin(0, this.start, this.end);
-    if (buffer !== this.buffer) buffer.set(this.buffer.subarray(this.start, this.end));
-    this.buffer = buffer;
+    if (kept * 2 > this.buffer.length) {
+      const grown = new Uint8Array(this.buffer.length * 2);
+      grown.set(this.buffer.subarray(this.start, this.end));
+      this.buffer = grown;
+    } else {
+      this.buffer.copyWithin(0, this.start, this.end);
+    }
     this.start = 0;
     this.end = kept;
   }
@@ -225,16 +228,19 @@ export class SocketClient implements Dispatcher {
       connecting?.abort(reason);
       connection?.destroy(reason);
     });
-    // An origin is scheme://host[:port], its port only if not the scheme's own: what Host is.
-    const host = request.origin.slice(request.origin.indexOf("//") + 2);
-    const head = this.#forwards(request.origin)
-      ? requestHead(request.method, request.origin + request.path, host, { ...request.headers, ...this.#proxyHeaders })
-      : requestHead(request.method, request.path, host, request.headers);
-    const bytes = request.body?.length ? joined([encoder.encode(head), request.body]) : encoder.encode(head);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#requestBytes(request);
+    } catch (err) {
+      handler.onError?.(err);
+      return;
+    }
     for (let attempt = 0; !aborted; attempt++) {
       let started = false;
       try {
-        connection = this.#take(request.origin) ?? new Connection(await this.#options.connect(request.origin, (connecting = new AbortController()).signal));
+        // Sent again: on a new connection, as the other kept ones may be as stale as the first.
+        const kept = attempt === 0 ? this.#take(request.origin) : undefined;
+        connection = kept ?? new Connection(await this.#options.connect(request.origin, (connecting = new AbortController()).signal));
         if (aborted) return connection.destroy();
         connection.answered = false;
         await connection.writeAll(bytes);
@@ -252,6 +258,16 @@ export class SocketClient implements Dispatcher {
         return;
       }
     }
+  }
+
+  /** The request's head and body, as written: to a proxy in absolute form, with its headers and credentials. */
+  #requestBytes(request: SocketRequest): Uint8Array {
+    // An origin is scheme://host[:port], its port only if not the scheme's own: what Host is.
+    const host = request.origin.slice(request.origin.indexOf("//") + 2);
+    const head = this.#forwards(request.origin)
+      ? requestHead(request.method, request.origin + request.path, host, { ...request.headers, ...this.#proxyHeaders })
+      : requestHead(request.method, request.path, host, request.headers);
+    return request.body?.length ? joined([encoder.encode(head), request.body]) : encoder.encode(head);
   }
 
   /** Hands `head` and the body after it to `handler`, then keeps the connection or ends it. */
