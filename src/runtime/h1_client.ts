@@ -24,8 +24,8 @@ import type { DispatchHandler, Dispatcher } from "./undici.ts";
 export interface ByteSocket {
   /** Reads into `into`; the count read, or null at the end. */
   read(into: Uint8Array): Promise<number | null>;
-  /** Writes some of `bytes`; the count written. */
-  write(bytes: Uint8Array): Promise<number>;
+  /** Writes some of `bytes`; the count written, at once where the socket took them at once (Bun's). */
+  write(bytes: Uint8Array): Promise<number> | number;
   close(): void;
   /**
    * Whether the connection holds the process open (Bun's sockets do until
@@ -102,8 +102,15 @@ class Connection {
     return true;
   }
 
-  async writeAll(bytes: Uint8Array): Promise<void> {
-    for (let at = 0; at < bytes.length;) at += await this.socket.write(bytes.subarray(at));
+  /** Writes all of `bytes`; undefined when they were taken at once, with no wait. */
+  writeAll(bytes: Uint8Array): Promise<void> | undefined {
+    const count = this.socket.write(bytes);
+    if (typeof count === "number" && count === bytes.length) return undefined;
+    return this.#writeRest(bytes, count);
+  }
+
+  async #writeRest(bytes: Uint8Array, first: Promise<number> | number): Promise<void> {
+    for (let at = await first; at < bytes.length;) at += await this.socket.write(bytes.subarray(at));
   }
 
   destroy(reason?: unknown): void {
@@ -155,7 +162,8 @@ async function readBody(connection: Connection, framing: Framing, deliver: (chun
       const chunk = connection.buffer.slice(connection.start, connection.start + take);
       connection.start += take;
       left -= take;
-      await deliver(chunk);
+      const wait = deliver(chunk);
+      if (wait) await wait;
     }
   } else if (framing.kind === "chunked") {
     const reader = new ChunkedReader();
@@ -163,7 +171,8 @@ async function readBody(connection: Connection, framing: Framing, deliver: (chun
       const { data, at } = reader.read(connection.buffer, connection.start, connection.end);
       const chunk = data.length === 1 ? data[0]!.slice() : data.length ? joined(data) : undefined;
       connection.start = at;
-      if (chunk?.length) await deliver(chunk);
+      const wait = chunk?.length ? deliver(chunk) : undefined;
+      if (wait) await wait;
       if (reader.done) return;
       if (!(await connection.fill())) throw closedEarly("before the chunked body's last chunk");
     }
@@ -172,7 +181,8 @@ async function readBody(connection: Connection, framing: Framing, deliver: (chun
       if (connection.start < connection.end) {
         const chunk = connection.buffer.slice(connection.start, connection.end);
         connection.start = connection.end;
-        await deliver(chunk);
+        const wait = deliver(chunk);
+        if (wait) await wait;
       }
     } while (await connection.fill());
   }
@@ -243,7 +253,8 @@ export class SocketClient implements Dispatcher {
         connection = kept ?? new Connection(await this.#options.connect(request.origin, (connecting = new AbortController()).signal));
         if (aborted) return connection.destroy();
         connection.answered = false;
-        await connection.writeAll(bytes);
+        const writing = connection.writeAll(bytes);
+        if (writing) await writing;
         const response = await readHead(connection, request.method);
         started = true;
         await this.#answer(connection, request, response, handler);

@@ -100,7 +100,12 @@ class PulledSocket implements ByteSocket {
     return count;
   }
 
-  async write(bytes: Uint8Array): Promise<number> {
+  write(bytes: Uint8Array): Promise<number> | number {
+    const count = this.#ended ? 0 : this.#socket.write(bytes);
+    return count > 0 ? count : this.#writeLater(bytes);
+  }
+
+  async #writeLater(bytes: Uint8Array): Promise<number> {
     for (;;) {
       if (this.#ended) throw this.#failure ?? Object.assign(new Error("the connection is closed"), { code: "EPIPE" });
       const count = this.#socket.write(bytes);
