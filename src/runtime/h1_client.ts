@@ -35,6 +35,29 @@ export interface ByteSocket {
   hold?(holding: boolean): void;
 }
 
+/**
+ * `steps` on a connection just made (a tunnel, TLS): the connection closed
+ * if they fail, or when `signal` aborts them, so that nothing waits on it.
+ */
+export async function settingUp(socket: ByteSocket, signal: AbortSignal, steps: () => Promise<ByteSocket>): Promise<ByteSocket> {
+  const close = () => {
+    try {
+      socket.close();
+    } catch {
+      // Closed already, or taken over by the TLS connection (Deno's), which the failed step closed.
+    }
+  };
+  signal.addEventListener("abort", close, { once: true });
+  try {
+    return await steps();
+  } catch (err) {
+    close();
+    throw err;
+  } finally {
+    signal.removeEventListener("abort", close);
+  }
+}
+
 /** What a {@link SocketClient} is made with. */
 export interface SocketClientOptions {
   /** Opens a connection for `origin` (`http://host:port`, `https://host:port`); `signal` aborts it while it is made. */

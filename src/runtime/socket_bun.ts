@@ -4,8 +4,8 @@
  * the client pulls it, so what comes is queued, the socket paused while a
  * read's worth waits and resumed when it is taken.
  */
-import type { ByteSocket } from "./h1_client.ts";
-import type { TransportConfig } from "./transport_types.ts";
+import { type ByteSocket, settingUp } from "./h1_client.ts";
+import { bareHost, type TlsConfig, type TransportConfig } from "./transport_types.ts";
 import { tunnelThrough } from "./tunnel.ts";
 
 /** The members of Bun's socket aiofetch uses. */
@@ -31,12 +31,23 @@ interface BunHandlers {
   connectError(socket: BunSocket, error: Error): void;
 }
 
-interface BunTlsOptions {
+/** Bun's `tls` option, as aiofetch fills it: for `Bun.connect`, a FetchSession and fetch alike. */
+export interface BunTlsOptions {
   ca?: string[];
   cert?: string;
   key?: string;
   rejectUnauthorized: boolean;
   serverName?: string;
+}
+
+/** Bun's `tls` option for `tls` (`undefined`: Bun's defaults, which verify). */
+export function bunTlsOptions(tls: TlsConfig | undefined): BunTlsOptions {
+  const options: BunTlsOptions = { rejectUnauthorized: tls?.verify ?? true };
+  if (tls?.ca) options.ca = [...tls.ca];
+  if (tls?.cert !== undefined) options.cert = tls.cert;
+  if (tls?.key !== undefined) options.key = tls.key;
+  if (tls?.serverName !== undefined) options.serverName = tls.serverName;
+  return options;
 }
 
 type BunConnect = (options: ({ hostname: string; port: number } | { unix: string }) & { tls?: BunTlsOptions; socket: BunHandlers }) => Promise<BunSocket>;
@@ -200,34 +211,26 @@ export function bunConnector({ tls, socketPath, proxy }: TransportConfig): (orig
   const connect = (globalThis as unknown as { Bun: { connect: BunConnect } }).Bun.connect;
   return async (origin, signal) => {
     const url = new URL(origin);
-    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const hostname = bareHost(url.hostname);
     let options: BunTlsOptions | undefined;
     if (url.protocol === "https:") {
-      options = { rejectUnauthorized: tls?.verify ?? true };
-      if (tls?.ca) options.ca = [...tls.ca];
-      if (tls?.cert !== undefined) options.cert = tls.cert;
-      if (tls?.key !== undefined) options.key = tls.key;
-      const name = tls?.serverName ?? hostname;
-      if (!IP.test(name)) options.serverName = name;
+      options = bunTlsOptions(tls);
+      // SNI names a host, never an address: `serverName`, else the URL's name.
+      const name = options.serverName ?? hostname;
+      if (IP.test(name)) delete options.serverName;
+      else options.serverName = name;
     }
     if (!proxy) {
       const where = socketPath !== undefined ? { unix: socketPath } : { hostname, port: Number(url.port || (options ? 443 : 80)) };
       return await pulled((socket) => connect({ ...where, ...(options ? { tls: options } : {}), socket }), options, signal);
     }
     const { hostname: proxyHost, port: proxyPort } = new URL(proxy.origin);
-    const where = { hostname: proxyHost.replace(/^\[(.*)\]$/, "$1"), port: Number(proxyPort || 80) };
+    const where = { hostname: bareHost(proxyHost), port: Number(proxyPort || 80) };
     const toProxy = await pulled((socket) => connect({ ...where, socket }), undefined, signal);
     if (!options) return toProxy;
-    const close = () => toProxy.close();
-    signal.addEventListener("abort", close, { once: true });
-    try {
+    return await settingUp(toProxy, signal, async () => {
       await tunnelThrough(toProxy, proxy, url);
       return await pulled((socket) => toProxy.upgrade({ tls: options, socket }), options, signal);
-    } catch (err) {
-      toProxy.close();
-      throw err;
-    } finally {
-      signal.removeEventListener("abort", close);
-    }
+    });
   };
 }

@@ -16,23 +16,14 @@
  */
 import { noProxySet } from "./env.ts";
 import { SocketClient } from "./h1_client.ts";
-import { bunConnector } from "./socket_bun.ts";
-import { BUN_FETCH_HEADERS, socketFetch } from "./transport_socket.ts";
+import { bunConnector, bunTlsOptions, type BunTlsOptions } from "./socket_bun.ts";
+import { BUN_FETCH_HEADERS, socketTransport } from "./transport_socket.ts";
 import { refusing407, type Transport, type TransportConfig, type TransportFetch } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
 
-/** Bun's `tls` option, as aiofetch fills it. */
-interface BunTls {
-  ca?: string[];
-  cert?: string;
-  key?: string;
-  rejectUnauthorized: boolean;
-  serverName?: string;
-}
-
 /** The options of a FetchSession and the extra members of a per-request fetch alike. */
 interface BunConnection {
-  tls?: BunTls;
+  tls?: BunTlsOptions;
   unix?: string;
   proxy?: { url: string; headers: Record<string, string> } | false;
 }
@@ -44,20 +35,9 @@ interface FetchSession {
 
 type FetchSessionClass = new (options: BunConnection) => FetchSession;
 
-function bunTls({ tls }: TransportConfig): BunTls | undefined {
-  if (!tls) return undefined;
-  const options: BunTls = { rejectUnauthorized: tls.verify };
-  if (tls.ca) options.ca = [...tls.ca];
-  if (tls.cert !== undefined) options.cert = tls.cert;
-  if (tls.key !== undefined) options.key = tls.key;
-  if (tls.serverName !== undefined) options.serverName = tls.serverName;
-  return options;
-}
-
 function connection(config: TransportConfig): BunConnection {
   const options: BunConnection = {};
-  const tls = bunTls(config);
-  if (tls) options.tls = tls;
+  if (config.tls) options.tls = bunTlsOptions(config.tls);
   if (config.socketPath !== undefined) options.unix = config.socketPath;
   const { proxy } = config;
   if (proxy) {
@@ -84,12 +64,8 @@ export function openBunTransport(config: TransportConfig): Promise<Transport> {
   const native = bunFetchTransport({ ...config, socket: undefined });
   // aiofetch's own HTTP/1.1 client, since a request through Bun's fetch costs more; Bun's fetch for the hops it does not carry.
   const client = new SocketClient({ connect: bunConnector(config), keepAliveTimeout: socket?.keepAliveTimeout, proxy: config.proxy });
-  const refusals = config.proxy ? refusing407 : (send: TransportFetch) => send;
-  return Promise.resolve({
-    hooksAborts: true,
-    fetch: refusals(socketFetch(client, native.fetch, BUN_FETCH_HEADERS)),
-    close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
-  });
+  const transport = socketTransport(client, native, BUN_FETCH_HEADERS);
+  return Promise.resolve(config.proxy ? { ...transport, fetch: refusing407(transport.fetch) } : transport);
 }
 
 /** Bun's own fetch for `config`: a FetchSession, or fetch's own members where Bun has none. */

@@ -17,10 +17,10 @@
  * client, which carries some of its hops, would go around it.
  */
 import { noProxySet } from "./env.ts";
-import { type ByteSocket, SocketClient } from "./h1_client.ts";
-import { DENO_FETCH_HEADERS, socketFetch } from "./transport_socket.ts";
+import { type ByteSocket, settingUp, SocketClient } from "./h1_client.ts";
+import { DENO_FETCH_HEADERS, socketTransport } from "./transport_socket.ts";
 import { closedUnanswered, refusal, tunnelThrough } from "./tunnel.ts";
-import { type ProxyConfig, ProxyRefusal, refusing407, type Transport, type TransportConfig, type TransportFetch, TlsSetupError } from "./transport_types.ts";
+import { bareHost, type ProxyConfig, ProxyRefusal, refusing407, type Transport, type TransportConfig, type TransportFetch, TlsSetupError } from "./transport_types.ts";
 import { undiciFetchTransport } from "./transport_undici.ts";
 
 /** The options of `Deno.createHttpClient` aiofetch gives. */
@@ -115,11 +115,8 @@ function proxiedTransport(config: TransportConfig & { proxy: ProxyConfig }): Tra
   // Deno's startTls takes no client certificate: a tunnel with one stays with Deno's client and npm undici.
   if (config.tls?.cert !== undefined) return native;
   const client = new SocketClient({ connect: connector(config), keepAliveTimeout: config.socket?.keepAliveTimeout, proxy: config.proxy });
-  return {
-    hooksAborts: true,
-    fetch: refusing407(socketFetch(client, native.fetch, DENO_FETCH_HEADERS)),
-    close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
-  };
+  const transport = socketTransport(client, native, DENO_FETCH_HEADERS);
+  return { ...transport, fetch: refusing407(transport.fetch) };
 }
 
 /**
@@ -170,11 +167,11 @@ function connector({ tls, socketPath, proxy }: TransportConfig): (origin: string
   if (socketPath !== undefined) return () => deno().connect({ transport: "unix", path: socketPath });
   return async (origin, signal) => {
     const url = new URL(origin);
-    const hostname = bare(url.hostname);
+    const hostname = bareHost(url.hostname);
     const port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
     if (proxy) {
       const { hostname: proxyHost, port: proxyPort } = new URL(proxy.origin);
-      const socket = await deno().connect({ hostname: bare(proxyHost), port: Number(proxyPort || 80), signal });
+      const socket = await deno().connect({ hostname: bareHost(proxyHost), port: Number(proxyPort || 80), signal });
       if (url.protocol === "http:") return socket;
       return await settingUp(socket, signal, async () => {
         await tunnelThrough(socket, proxy, url);
@@ -189,32 +186,6 @@ function connector({ tls, socketPath, proxy }: TransportConfig): (origin: string
     return await settingUp(socket, signal, () => secured(deno().startTls(socket, tlsOptions(tls, hostname))));
   };
 }
-
-/**
- * `steps` on a connection just made (a tunnel, TLS): the connection closed
- * if they fail, or when `signal` aborts them, so that nothing waits on it.
- */
-async function settingUp(socket: ByteSocket, signal: AbortSignal, steps: () => Promise<ByteSocket>): Promise<ByteSocket> {
-  const close = () => {
-    try {
-      socket.close();
-    } catch {
-      // Closed already, or taken over by the TLS connection, which the failed step closed.
-    }
-  };
-  signal.addEventListener("abort", close, { once: true });
-  try {
-    return await steps();
-  } catch (err) {
-    close();
-    throw err;
-  } finally {
-    signal.removeEventListener("abort", close);
-  }
-}
-
-/** A URL's host name as a socket takes it: an IPv6 address without its brackets. */
-const bare = (hostname: string) => (hostname.startsWith("[") ? hostname.slice(1, -1) : hostname);
 
 function tlsOptions(tls: TransportConfig["tls"], hostname: string): TlsOptions {
   return tls?.ca ? { hostname, caCerts: [...tls.ca] } : { hostname };
@@ -236,14 +207,9 @@ async function secured(connecting: Promise<TlsSocket>): Promise<ByteSocket> {
  * aiofetch's own HTTP/1.1 client (h1_client.ts) for the hops it can send,
  * Deno's client for the others: Deno's fetch costs more than the request.
  */
-function socketTransport(config: TransportConfig): Transport {
+function ownClientTransport(config: TransportConfig): Transport {
   const client = new SocketClient({ connect: connector(config), keepAliveTimeout: config.socket?.keepAliveTimeout });
-  const native = nativeTransport(clientOptions(config));
-  return {
-    hooksAborts: true,
-    fetch: socketFetch(client, native.fetch, DENO_FETCH_HEADERS),
-    close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
-  };
+  return socketTransport(client, nativeTransport(clientOptions(config)), DENO_FETCH_HEADERS);
 }
 
 /** The transport for `config` on Deno. */
@@ -253,6 +219,6 @@ export async function openDenoTransport(config: TransportConfig): Promise<Transp
   if (config.proxy && native({ ...config, proxy: undefined }) && noProxySet() === false) return proxiedTransport({ ...config, proxy: config.proxy });
   if (!native(config)) return await undiciFetchTransport(config);
   // Deno's own sockets take no local address.
-  if (config.socket?.localAddress === undefined) return socketTransport(config);
+  if (config.socket?.localAddress === undefined) return ownClientTransport(config);
   return nativeTransport(clientOptions(config));
 }

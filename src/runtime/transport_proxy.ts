@@ -8,7 +8,7 @@
  * and turns a 407 for an http target into an error where aiohttp returns
  * the response. Here a CONNECT fails once, with the proxy's status.
  */
-import { type ProxyConfig, ProxyRefusal } from "./transport_types.ts";
+import { bareHost, type ProxyConfig, ProxyRefusal } from "./transport_types.ts";
 import { answer, connectHead } from "./tunnel.ts";
 import { type Dispatcher, type DispatchHandler, ForwardingHandler, type RawHeaders } from "./undici.ts";
 import type { AgentOptions, Connector, UndiciAgent, UndiciModule } from "./undici_types.ts";
@@ -26,7 +26,7 @@ export interface ProxyConnections {
 /** A connector that reaches each origin through a CONNECT tunnel, then speaks TLS over it with `tls`. */
 function tunnelling(proxy: ProxyConfig, { tls, toProxy }: ProxyConnections): Connector {
   const url = new URL(proxy.origin);
-  const hostname = url.hostname.replace(/^\[|\]$/g, "");
+  const hostname = bareHost(url.hostname);
   const port = url.port || "80";
   return (options, callback) => {
     toProxy({ hostname, host: `${hostname}:${port}`, protocol: "http:", port, localAddress: options.localAddress }, (err, socket) => {

@@ -7,7 +7,7 @@
  */
 import type { SocketClient } from "./h1_client.ts";
 import { abortSource, bodyBytes, dispatchHop, plainHop } from "./transport_dispatch.ts";
-import type { TransportFetch } from "./transport_types.ts";
+import type { Transport, TransportFetch } from "./transport_types.ts";
 
 /** What the runtime's fetch sends as its User-Agent (Deno/2.9.6, Bun/1.4.5). */
 const USER_AGENT = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "aiofetch";
@@ -25,6 +25,18 @@ function sentHeaders(headers: Record<string, string>, defaults: Readonly<Record<
   if (bytes) sent["content-length"] = String(bytes.byteLength);
   else if (method === "POST" || method === "PUT" || method === "PATCH") sent["content-length"] = "0";
   return sent;
+}
+
+/**
+ * A transport of `client`, with `native` (the runtime's fetch with the same
+ * settings) for the hops it does not carry; closing it closes both.
+ */
+export function socketTransport(client: SocketClient, native: Transport, defaults: Readonly<Record<string, string>>): Transport {
+  return {
+    hooksAborts: true,
+    fetch: socketFetch(client, native.fetch, defaults),
+    close: () => Promise.all([client.close(), native.close()]).then(() => undefined),
+  };
 }
 
 /**

@@ -43,6 +43,11 @@ export interface ProxyConfig {
   readonly id: string;
 }
 
+/** A URL's host name as a socket takes it: an IPv6 address without its brackets. */
+export function bareHost(hostname: string): string {
+  return hostname.replace(/^\[|\]$/g, "");
+}
+
 /** One address a name resolves to. */
 export interface ResolvedAddress {
   /** An IPv4 or IPv6 address. */

@@ -9,7 +9,7 @@
  */
 import type { Socket } from "node:net";
 import type { ByteSocket } from "./h1_client.ts";
-import { type ProxyConfig, ProxyRefusal } from "./transport_types.ts";
+import { bareHost, type ProxyConfig, ProxyRefusal } from "./transport_types.ts";
 
 /** A proxy's answer head longer than this is refused. */
 const MAX_HEAD = 16 * 1024;
@@ -36,6 +36,14 @@ export function closedUnanswered(): Error {
   return disconnected("the proxy closed the connection without answering the CONNECT");
 }
 
+/** The refusal the proxy's answer `head` to a CONNECT says; undefined for a 2xx, which opens the tunnel. */
+function refusalIn(head: string): ProxyRefusal | undefined {
+  const status = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)/.exec(head);
+  if (!status) return new ProxyRefusal(0, "not an HTTP answer");
+  const code = Number(status[1]);
+  return code >= 200 && code < 300 ? undefined : new ProxyRefusal(code, status[2]!);
+}
+
 /** Reads the proxy's answer to a CONNECT: resolves for a 2xx, rejects with its status otherwise (the socket destroyed). */
 export function answer(socket: Socket): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -55,10 +63,7 @@ export function answer(socket: Socket): Promise<void> {
       // What came after the head (nothing, for a tunnel just opened) belongs to the tunnel.
       const after = head.length - end - 4;
       if (after > 0) socket.unshift(chunk.subarray(chunk.length - after));
-      const status = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)/.exec(head);
-      if (!status) return done(new ProxyRefusal(0, "not an HTTP answer"));
-      const code = Number(status[1]);
-      done(code >= 200 && code < 300 ? undefined : new ProxyRefusal(code, status[2]!));
+      done(refusalIn(head));
     };
     const onEnd = () => done(closedUnanswered());
     const onError = (err: Error) => done(err);
@@ -91,10 +96,8 @@ export async function tunnelThrough(socket: ByteSocket, proxy: ProxyConfig, targ
     }
     // Nothing may come before the TLS handshake the client starts: bytes after the head are not a tunnel's.
     if (over + 4 !== end) throw new ProxyRefusal(0, "data after the answer head");
-    const status = /^HTTP\/1\.[01] (\d{3}) ?([^\r\n]*)/.exec(head);
-    if (!status) throw new ProxyRefusal(0, "not an HTTP answer");
-    const code = Number(status[1]);
-    if (code < 200 || code >= 300) throw new ProxyRefusal(code, status[2]!);
+    const refused = refusalIn(head);
+    if (refused) throw refused;
     return;
   }
 }
@@ -119,7 +122,7 @@ export async function refusal(proxy: ProxyConfig, target: TunnelTarget, signal?:
   const net = await import("node:net");
   const { hostname, port } = new URL(proxy.origin);
   // An IPv6 proxy's hostname keeps its brackets in a URL; net.connect takes the bare address.
-  const socket = net.connect({ host: hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(port) || 80 });
+  const socket = net.connect({ host: bareHost(hostname), port: Number(port) || 80 });
   const abort = () => socket.destroy(new Error("aborted"));
   signal?.addEventListener("abort", abort, { once: true });
   try {

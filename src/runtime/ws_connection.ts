@@ -19,7 +19,7 @@ import type { Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import { pinFailure } from "./pin.ts";
 import { decrypted } from "./transport.ts";
-import { type ProxyConfig, resolvedAddresses, type SocketConfig, type TlsConfig, type TransportConfig } from "./transport_types.ts";
+import { bareHost, type ProxyConfig, resolvedAddresses, type SocketConfig, type TlsConfig, type TransportConfig } from "./transport_types.ts";
 import { answer, connectHead } from "./tunnel.ts";
 
 // Imported when this module loads rather than declared as static imports: the npm build is one bundle, which hoists
@@ -80,7 +80,7 @@ async function connectTcp(host: string, port: number, settings: SocketConfig | u
 /** A connection to the proxy, through which a CONNECT tunnel to `url`'s origin is open. */
 async function tunnel(proxy: ProxyConfig, url: URL, hostname: string, settings: SocketConfig | undefined, track: (socket: Socket) => Socket): Promise<Socket> {
   const at = new URL(proxy.origin);
-  const socket = await connectTcp(at.hostname.replace(/^\[|\]$/g, ""), Number(at.port) || 80, settings, track);
+  const socket = await connectTcp(bareHost(at.hostname), Number(at.port) || 80, settings, track);
   socket.write(connectHead(proxy, { hostname, port: url.port, protocol: url.protocol }));
   await answer(socket);
   return socket;
@@ -108,7 +108,7 @@ function tlsOptions(settings: TlsConfig | undefined, hostname: string): Connecti
 export async function openConnection(url: URL, config: TransportConfig, signal: AbortSignal): Promise<OwnConnection | undefined> {
   const secure = url.protocol === "wss:";
   const settings = secure && config.tls ? await decrypted(config.tls) : undefined;
-  const hostname = url.hostname.replace(/^\[|\]$/g, "");
+  const hostname = bareHost(url.hostname);
   const opened: Socket[] = [];
   let fail!: (err: Error) => void;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
