@@ -59,8 +59,8 @@ export class BodySourceOptions {
     readonly expectedSize: number | undefined,
     /** Called once, when the body ends, fails or is cancelled: frees what the hop holds (its slot). */
     readonly onFinish: () => void,
-    /** Collects the whole (unread) body natively: the Response's own `arrayBuffer()`. */
-    readonly collect: (() => Promise<ArrayBuffer>) | undefined,
+    /** Collects the whole (unread) body natively: the Response's own `arrayBuffer()`, or a held body's bytes. */
+    readonly collect: (() => Promise<ArrayBuffer | Uint8Array>) | undefined,
   ) {}
 }
 
@@ -199,10 +199,11 @@ export class BodySource {
     this.#options.deadline.readStarted();
     try {
       // Settled by the collect, or rejected at once by cancel(): one promise, lighter than a race.
-      bytes = new Uint8Array(await new Promise<ArrayBuffer>((resolve, reject) => {
+      const whole = await new Promise<ArrayBuffer | Uint8Array>((resolve, reject) => {
         this.#stopCollecting = reject;
         collecting.then(resolve, reject);
-      }));
+      });
+      bytes = whole instanceof Uint8Array ? whole : new Uint8Array(whole);
     } catch (err) {
       throw this.#failure ?? this.#fail(err);
     } finally {

@@ -141,7 +141,7 @@ export class ClientResponse {
       init.maxBodySize,
       encoded ? encoded.expectedSize : contentLengthOf(raw.headers.get("content-length")),
       init.onFinish,
-      encoded && !encoded.native ? undefined : () => raw.arrayBuffer(),
+      encoded && !encoded.native ? undefined : held ? () => held.collect() : () => raw.arrayBuffer(),
     ));
     if (!hasBody && raw.body) void raw.body.cancel().catch(() => {});
   }

@@ -30,8 +30,12 @@ export interface HeldBody {
   readonly used: boolean;
   /** The reader of the body; the body is used from then on. */
   getReader(): ChunkReader;
-  /** The whole body. */
-  collect(): Promise<ArrayBuffer>;
+  /**
+   * The whole body, in a buffer of its own (its `buffer` is exactly the
+   * body). Bytes rather than an ArrayBuffer: on Bun, asking a small typed
+   * array for its buffer costs a third of a microsecond.
+   */
+  collect(): Promise<Uint8Array<ArrayBuffer>>;
   /** Drops what is left and stops receiving. */
   cancel(reason?: unknown): Promise<void>;
   /** The body as a web stream of bytes, the same one on every call. */
@@ -47,9 +51,14 @@ const HIGH_WATER = 64 * 1024;
 
 const DONE: ChunkResult = { done: true, value: undefined };
 
-/** `chunks` as one new buffer: a copy, as Node's fetch copies what undici hands over. */
-function joined(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
-  return (chunks.length === 1 ? new Uint8Array(chunks[0]!) : concatBytes(chunks, size)) as Uint8Array<ArrayBuffer>;
+/**
+ * `chunks` as one buffer of their own: a copy, as Node's fetch copies what
+ * undici hands over, unless they are `owned` (each chunk a whole buffer that
+ * nothing else holds, as aiofetch's own client hands them over).
+ */
+function joined(chunks: Uint8Array[], size: number, owned: boolean): Uint8Array<ArrayBuffer> {
+  if (chunks.length === 1) return (owned ? chunks[0]! : new Uint8Array(chunks[0]!)) as Uint8Array<ArrayBuffer>;
+  return concatBytes(chunks, size) as Uint8Array<ArrayBuffer>;
 }
 
 function usedError(): TypeError {
@@ -111,15 +120,21 @@ export class DispatchBody implements HeldBody, ChunkReader {
   /** The whole body is wanted: undici is never paused again. */
   #collecting = false;
   #waiting: { resolve(result: ChunkResult): void; reject(err: unknown): void } | undefined;
-  #collected: { resolve(bytes: ArrayBuffer): void; reject(err: unknown): void } | undefined;
+  #collected: { resolve(bytes: Uint8Array<ArrayBuffer>): void; reject(err: unknown): void } | undefined;
   #stream: ReadableStream<Uint8Array> | undefined;
   readonly #resume: () => void;
   readonly #abort: (reason: unknown) => void;
+  readonly #owned: boolean;
 
-  /** `resume` restarts undici after a pause; `abort` ends the request (a cancelled body). */
-  constructor(resume: () => void, abort: (reason: unknown) => void) {
+  /**
+   * `resume` restarts undici after a pause; `abort` ends the request (a
+   * cancelled body); `owned`: the chunks are each a whole buffer of their
+   * own, handed over for good, and need no copy.
+   */
+  constructor(resume: () => void, abort: (reason: unknown) => void, owned = false) {
     this.#resume = resume;
     this.#abort = abort;
+    this.#owned = owned;
   }
 
   get used(): boolean {
@@ -151,7 +166,7 @@ export class DispatchBody implements HeldBody, ChunkReader {
       this.#waiting = undefined;
     }
     if (this.#collected) {
-      this.#collected.resolve(joined(this.#chunks, this.#buffered).buffer);
+      this.#collected.resolve(joined(this.#chunks, this.#buffered, this.#owned));
       this.#collected = undefined;
       this.#drop();
     }
@@ -189,17 +204,17 @@ export class DispatchBody implements HeldBody, ChunkReader {
     return next;
   }
 
-  collect(): Promise<ArrayBuffer> {
+  collect(): Promise<Uint8Array<ArrayBuffer>> {
     if (this.#used) return Promise.reject(usedError());
     this.#used = true;
     if (this.#failed) return Promise.reject(this.#failure);
     if (this.#ended) {
-      const bytes = joined(this.#chunks, this.#buffered).buffer;
+      const bytes = joined(this.#chunks, this.#buffered, this.#owned);
       this.#drop();
       return Promise.resolve(bytes);
     }
     this.#collecting = true;
-    const whole = new Promise<ArrayBuffer>((resolve, reject) => (this.#collected = { resolve, reject }));
+    const whole = new Promise<Uint8Array<ArrayBuffer>>((resolve, reject) => (this.#collected = { resolve, reject }));
     this.#wake();
     return whole;
   }
@@ -223,7 +238,7 @@ export class DispatchBody implements HeldBody, ChunkReader {
   }
 
   #take(): Uint8Array {
-    const value = joined(this.#chunks, this.#buffered);
+    const value = joined(this.#chunks, this.#buffered, this.#owned);
     this.#drop();
     return value;
   }

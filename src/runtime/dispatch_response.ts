@@ -71,10 +71,10 @@ class StreamBody implements HeldBody {
     return this.#stream.getReader();
   }
 
-  collect(): Promise<ArrayBuffer> {
+  collect(): Promise<Uint8Array<ArrayBuffer>> {
     if (this.#used) return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
     this.#used = true;
-    return new Response(this.#stream).arrayBuffer();
+    return new Response(this.#stream).arrayBuffer().then((whole) => new Uint8Array(whole));
   }
 
   cancel(reason?: unknown): Promise<void> {
@@ -165,16 +165,16 @@ class DispatchResponse {
     return new DispatchResponse(this.#status, this.#statusText, this.#headers, this.#url, copy) as unknown as Response;
   }
 
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#body ? this.#body.collect() : Promise.resolve(new ArrayBuffer(0));
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    return (await this.bytes()).buffer;
   }
 
-  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return new Uint8Array(await this.arrayBuffer());
+  bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#body ? this.#body.collect() : Promise.resolve(new Uint8Array(0));
   }
 
   async text(): Promise<string> {
-    return UTF8.decode(await this.arrayBuffer());
+    return UTF8.decode(await this.bytes());
   }
 
   async json(): Promise<unknown> {

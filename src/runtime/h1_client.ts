@@ -118,7 +118,8 @@ class Connection {
   async fill(): Promise<boolean> {
     if (this.start === this.end) this.start = this.end = 0;
     else if (this.end === this.buffer.length) this.#make(this.end - this.start);
-    const count = await this.socket.read(this.buffer.subarray(this.end));
+    // The buffer itself where a read starts it, the usual case: a view of it is one more object per read.
+    const count = await this.socket.read(this.end === 0 ? this.buffer : this.buffer.subarray(this.end));
     if (count === null) return false;
     this.end += count;
     this.answered = true;

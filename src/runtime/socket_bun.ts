@@ -100,7 +100,7 @@ class PulledSocket implements ByteSocket {
       return null;
     }
     const count = Math.min(chunk.length, into.length);
-    into.set(chunk.subarray(0, count));
+    into.set(count === chunk.length ? chunk : chunk.subarray(0, count));
     if (count === chunk.length) this.#chunks.shift();
     else this.#chunks[0] = chunk.subarray(count);
     this.#queued -= count;

@@ -215,8 +215,10 @@ class HopHandler implements DispatchHandler {
   #over = false;
   /** Why the hop was aborted before undici started it: onConnect passes it on. */
   #abortedEarly: unknown = undefined;
+  readonly #owned: boolean;
 
-  constructor(url: URL, method: string, aborts: AbortSource | undefined, resolve: (response: Response) => void, reject: (err: unknown) => void) {
+  constructor(url: URL, method: string, aborts: AbortSource | undefined, resolve: (response: Response) => void, reject: (err: unknown) => void, owned: boolean) {
+    this.#owned = owned;
     this.#url = url;
     this.#method = method;
     this.#aborts = aborts;
@@ -233,7 +235,7 @@ class HopHandler implements DispatchHandler {
   onHeaders(status: number, headers: RawHeaders, resume: () => void, statusText: string): boolean {
     // An informational answer (100, 103): the response is still to come, as fetch waits for it.
     if (status < 200 || this.#over) return true;
-    const body = this.#method === "HEAD" || NULL_BODY_STATUSES.has(status) ? null : new DispatchBody(resume, (reason) => this.#abort?.(reason));
+    const body = this.#method === "HEAD" || NULL_BODY_STATUSES.has(status) ? null : new DispatchBody(resume, (reason) => this.#abort?.(reason), this.#owned);
     this.#body = body;
     this.#resolve(dispatchResponse(status, statusText, responseHeaders(headers as Array<Uint8Array | string>), this.#url, body));
     return true;
@@ -272,11 +274,15 @@ class HopHandler implements DispatchHandler {
   }
 }
 
-/** Sends one hop through `dispatcher` (see the module comment). */
-export function dispatchHop(dispatcher: Dispatcher, options: object, url: URL, method: string, aborts: AbortSource | undefined): Promise<Response> {
+/**
+ * Sends one hop through `dispatcher` (see the module comment). `owned`: the
+ * dispatcher hands over each chunk of the body as a whole buffer of its own
+ * (aiofetch's client does; undici's chunks are copied, as fetch copies them).
+ */
+export function dispatchHop(dispatcher: Dispatcher, options: object, url: URL, method: string, aborts: AbortSource | undefined, owned = false): Promise<Response> {
   const reason = aborts?.abortReason();
   if (reason !== undefined) return Promise.reject(reason);
-  return new Promise((resolve, reject) => dispatcher.dispatch(options, new HopHandler(url, method, aborts, resolve, reject)));
+  return new Promise((resolve, reject) => dispatcher.dispatch(options, new HopHandler(url, method, aborts, resolve, reject, owned)));
 }
 
 /** What aborts the hop `init` describes: its request's deadline, or the signal it was given. */

@@ -56,6 +56,7 @@ export function socketFetch(client: SocketClient, viaFetch: TransportFetch, defa
       headers: sentHeaders(init.headers as Record<string, string>, defaults, typeof init.body === "string", bytes, method),
       body: bytes,
     };
-    return dispatchHop(client, options, input, method, abortSource(init));
+    // The client hands each chunk over as a buffer of its own: no copy is needed.
+    return dispatchHop(client, options, input, method, abortSource(init), true);
   };
 }
