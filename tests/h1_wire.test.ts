@@ -35,6 +35,13 @@ test("framing: chunked, close-delimited, none for HEAD and 204; Connection: clos
   assert.equal(parseHead(bytes("HTTP/1.0 200 OK\r\ncontent-length: 0"), "GET").closes, true);
   assert.equal(parseHead(bytes("HTTP/1.0 200 OK\r\ncontent-length: 0\r\nconnection: keep-alive"), "GET").closes, false);
   assert.equal(parseHead(bytes("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nKeep-Alive: max=5, timeout=7"), "GET").keepAliveMs, 7000);
+  assert.equal(parseHead(bytes("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nkeep-alive: TIMEOUT=3"), "GET").keepAliveMs, 3000);
+  assert.equal(parseHead(bytes("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nkeep-alive: timeout=, timeout=4s"), "GET").keepAliveMs, 4000);
+  assert.equal(parseHead(bytes("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nkeep-alive: max=5"), "GET").keepAliveMs, undefined);
+  assert.equal(parseHead(bytes("HTTP/1.0 200 OK\r\ncontent-length: 0\r\nConnection: Keep-Alive"), "GET").closes, false);
+  // Elements of Connection are whole tokens: neither of these is "close".
+  assert.equal(parseHead(bytes("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: closed, not close"), "GET").closes, false);
+  assert.equal(parseHead(bytes("HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: upgrade\r\nConnection:  close "), "GET").closes, true);
   // Framed both ways: the two could disagree, and the connection is not kept.
   assert.equal(parseHead(bytes("HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked"), "GET").closes, true);
 });
