@@ -74,6 +74,19 @@ test("timeouts over a UnixConnector: no headers in time, a gap in the body; the 
   await allClosed(server, 2000);
 });
 
+test("a streamed upload over a UnixConnector is timed too (on Deno and Bun it goes through the runtime's own fetch)", async () => {
+  const session = new ClientSession({ connector: new UnixConnector({ path: server.path }), timeout: new ClientTimeout({ connect: 150 }) });
+  const body = () => new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(new TextEncoder().encode("streamed")), controller.close()) });
+  // Opens the connector's transport: the hops after it are handed to it as to an open one.
+  assert.equal((await (await session.get("http://localhost/get")).json() as Echo).path, "/get");
+  // The server would answer after five seconds: the request's own timer ends it first.
+  const slow = await session.post("http://localhost/drip?delay=5&numbytes=1", { data: body() }).catch((e: unknown) => e);
+  assert.ok(slow instanceof ConnectionTimeoutError, `got ${String(slow)}`);
+  const echoed = await (await session.post("http://localhost/post", { data: body() })).json() as Echo;
+  assert.deepEqual([echoed.path, echoed.data], ["/post", "streamed"]);
+  await session.close();
+});
+
 test("closing the session closes its connection to the socket", async () => {
   const session = unixSession();
   await (await session.get("http://localhost/get")).text();

@@ -6,6 +6,7 @@
  * caller's) through `viaFetch`, the runtime's fetch with the same option.
  */
 import type { SocketClient } from "./h1_client.ts";
+import { signalled } from "./hop_init.ts";
 import { abortSource, bodyBytes, dispatchHop, plainHop } from "./transport_dispatch.ts";
 import type { Transport, TransportFetch } from "./transport_types.ts";
 
@@ -45,10 +46,10 @@ export function socketTransport(client: SocketClient, native: Transport, default
  */
 export function socketFetch(client: SocketClient, viaFetch: TransportFetch, defaults: Readonly<Record<string, string>>): TransportFetch {
   return (input, init) => {
-    if (!plainHop(init) || "host" in (init.headers as Record<string, string>)) return viaFetch(input, init);
+    if (!plainHop(init) || "host" in (init.headers as Record<string, string>)) return viaFetch(input, signalled(init));
     const method = init.method!;
     const bytes = bodyBytes(init.body, method);
-    if (bytes === undefined) return viaFetch(input, init);
+    if (bytes === undefined) return viaFetch(input, signalled(init));
     const options = {
       origin: input.origin,
       path: input.pathname + input.search,
