@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { HttpParseError, parseHead, requestHead } from "../src/runtime/h1_wire.ts";
+import { headBytes, HttpParseError, parseHead, requestHead } from "../src/runtime/h1_wire.ts";
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 /** Each character of `text` as the one byte of its code (Latin-1), as a server may send a header's value. */
@@ -70,4 +70,10 @@ test("a request head refuses a name that is not a token and a value that would b
   assert.throws(() => requestHead("GET", "/", "h", { "bad name": "1" }), /invalid header name: "bad name"/);
   assert.throws(() => requestHead("GET", "/", "h", { "": "1" }), /invalid header name/);
   assert.throws(() => requestHead("GET", "/", "h", { "x-a": "1\r\nx-b: 2" }), /invalid header value for x-a/);
+});
+
+test("a request head is sent one byte per character (Latin-1, as fetch sends headers), and refused beyond U+00FF", () => {
+  assert.deepEqual([...headBytes("GET / HTTP/1.1\r\n")], [...bytes("GET / HTTP/1.1\r\n")]);
+  assert.deepEqual([...headBytes("x-name: caf\u00e9\u00ff\r\n")], [...latin1Bytes("x-name: caf\u00e9\u00ff\r\n")]);
+  assert.throws(() => headBytes("x-name: \u20ac\r\n"), /beyond U\+00FF \(U\+20AC\)/);
 });

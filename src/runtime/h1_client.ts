@@ -16,7 +16,7 @@
  */
 import { concatBytes } from "../streams.ts";
 import { startTimer, stopTimer, type TimerHandle } from "./timers.ts";
-import { ChunkedReader, type Framing, headEnd, HttpParseError, MAX_HEAD, parseHead, requestHead, type ResponseHead } from "./h1_wire.ts";
+import { ChunkedReader, type Framing, headBytes, headEnd, HttpParseError, MAX_HEAD, parseHead, requestHead, type ResponseHead } from "./h1_wire.ts";
 import type { ProxyConfig } from "./transport_types.ts";
 import type { DispatchHandler, Dispatcher } from "./undici.ts";
 
@@ -87,7 +87,6 @@ const KEEP_ALIVE = 15_000;
 const KEEP_ALIVE_MARGIN = 1000;
 const READ_SIZE = 64 * 1024;
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
-const encoder = new TextEncoder();
 
 /** The connection ended before the answer did: read as a disconnection (network_errors.ts). */
 function closedEarly(what: string): Error {
@@ -302,7 +301,7 @@ export class SocketClient implements Dispatcher {
     const head = this.#forwards(request.origin)
       ? requestHead(request.method, request.origin + request.path, host, { ...request.headers, ...this.#proxyHeaders })
       : requestHead(request.method, request.path, host, request.headers);
-    return request.body?.length ? joined([encoder.encode(head), request.body]) : encoder.encode(head);
+    return request.body?.length ? joined([headBytes(head), request.body]) : headBytes(head);
   }
 
   /** Hands `head` and the body after it to `handler`, then keeps the connection or ends it. */

@@ -55,6 +55,27 @@ export function requestHead(method: string, target: string, host: string, header
   return head + "\r\n";
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * A request head as it is sent: each character one byte (Latin-1), as fetch
+ * sends a header's value (a ByteString), not UTF-8. A head is ASCII nearly
+ * always, and TextEncoder is the faster way then: its bytes are as many as
+ * the characters exactly when they are all ASCII. Throws a TypeError, as
+ * fetch does, for a character beyond U+00FF.
+ */
+export function headBytes(head: string): Uint8Array {
+  const bytes = encoder.encode(head);
+  if (bytes.length === head.length) return bytes;
+  const latin1 = new Uint8Array(head.length);
+  for (let i = 0; i < head.length; i++) {
+    const code = head.charCodeAt(i);
+    if (code > 0xff) throw new TypeError(`a request header holds a character beyond U+00FF (U+${code.toString(16).toUpperCase().padStart(4, "0")})`);
+    latin1[i] = code;
+  }
+  return latin1;
+}
+
 /** Where the head in `bytes[from, to)` ends (the index of its blank line's CR), or -1 while it has not. */
 export function headEnd(bytes: Uint8Array, from: number, to: number): number {
   for (let i = from; i + 3 < to; i++) {
