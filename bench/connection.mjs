@@ -32,7 +32,7 @@ const caseFilter = option("--cases")?.split(",");
 const baseRev = option("--base");
 const PLAN = quick
   ? { rounds: 5, warmup: 100, warmupRounds: 1, sequential: 50, concurrent: { total: 192, inFlight: 64 } }
-  : { rounds: 11, warmup: 200, warmupRounds: 2, sequential: 100, concurrent: { total: 384, inFlight: 64 } };
+  : { rounds: 11, warmup: 200, warmupRounds: 2, sequential: 300, concurrent: { total: 1536, inFlight: 64 } };
 const TARGET = 1.1;
 /** A ratio to a reference this close to 1 is no difference: runs on this machine move by more. */
 const SAME = 0.05;
