@@ -118,11 +118,14 @@ function isToken(text: string, from: number, to: number): boolean {
 
 /** `text[from, to)` without the spaces and tabs around it (a header value's optional whitespace). */
 function trimmed(text: string, from: number, to: number): string {
-  let code;
-  while (from < to && ((code = text.charCodeAt(from)) === 32 || code === 9)) from++;
-  while (to > from && ((code = text.charCodeAt(to - 1)) === 32 || code === 9)) to--;
+  while (from < to && isSpace(text.charCodeAt(from))) from++;
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
   return text.slice(from, to);
 }
+
+/** A space or a tab: optional whitespace (RFC 9110, 5.6.3). */
+const isSpace = (code: number): boolean => code === 32 || code === 9;
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
 
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
 
@@ -212,7 +215,6 @@ function someElement(list: string, each: (from: number, to: number) => boolean):
   return false;
 }
 
-const isSpace = (code: number): boolean => code === 32 || code === 9;
 
 /** Whether the comma-separated `list` (Connection's) holds `lower`, in any case. */
 function listHas(list: string | undefined, lower: string): boolean {
@@ -225,7 +227,7 @@ function timeoutOf(keepAlive: string): number | undefined {
   someElement(keepAlive, (from, to) => {
     if (!sameText(keepAlive, from, Math.min(to, from + 8), "timeout=")) return false;
     let digits = from + 8;
-    while (digits < to && digitsIn(keepAlive, digits, digits + 1)) digits++;
+    while (digits < to && isDigit(keepAlive.charCodeAt(digits))) digits++;
     if (digits === from + 8) return false;
     seconds = Number(keepAlive.slice(from + 8, digits));
     return true;
@@ -236,10 +238,7 @@ function timeoutOf(keepAlive: string): number | undefined {
 /** Whether `text[from, to)` is one or more ASCII digits. */
 function digitsIn(text: string, from: number, to: number): boolean {
   if (to <= from) return false;
-  for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 48 || code > 57) return false;
-  }
+  for (let i = from; i < to; i++) if (!isDigit(text.charCodeAt(i))) return false;
   return true;
 }
 
